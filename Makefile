@@ -1,0 +1,60 @@
+# The course's only driver. Two commands matter for a learner:
+#   make lab    create .venv if missing, install the course, open JupyterLab on notebooks/
+#   make test   create/update .venv if needed, then lint, unit tests and nbval over every notebook
+# Override the torch build with e.g. `make TORCH="torch==2.5.1" lab`.
+
+PYTHON ?= python3
+VENV   ?= .venv
+TORCH  ?= torch==2.13.0
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.course-installed
+
+.PHONY: venv lab test lint format notebooks sync bench fresh-check book book-test clean
+
+# Reinstall when the dependency list changes. torch first: a local CPU wheel here,
+# while an unpinned torch would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install "$(TORCH)"
+	$(BIN)/python -m pip install -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+# tests/offline/sitecustomize.py refuses network connections in pytest and in every
+# notebook kernel it starts: the course must never download anything.
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	PYTHONPATH=tests/offline $(BIN)/python -m pytest tests notebooks $(NBVAL)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerate badges/setup cells and exercise blanks from the solutions, then
+# re-execute every notebook in place (this also rewrites figures/).
+sync: $(STAMP)
+	$(BIN)/python -m helpers.colab sync
+	$(BIN)/python -m helpers.exercises.build
+
+notebooks: sync
+	$(BIN)/python -m helpers.execute notebooks/solutions/*.ipynb notebooks/*.ipynb
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+fresh-check:
+	bash scripts/fresh_check.sh
+
+clean:
+	rm -rf $(VENV) _build .pytest_cache .ruff_cache

@@ -1,0 +1,35 @@
+"""Tested building blocks of the self-attention course.
+
+Conventions: rows are tokens (``Q = X @ W_q``, shapes ``(..., seq, dim)``); masks are bool with
+True = may attend; bad inputs raise ``ValueError`` naming the offending shape or value.
+"""
+
+from .attention import SelfAttention, scaled_dot_product_attention
+from .audio import frame_signal, log_spectrogram, spectrogram_frequencies
+from .figures import save_figure
+from .masks import causal_mask, graph_mask, local_mask, padding_mask
+from .multi_head import MultiHeadSelfAttention, merge_heads, split_heads
+from .positional import relative_position_matrix, sinusoidal_encoding
+from .scores import AdditiveScore, dot_product_score
+from .softmax import softmax
+
+__all__ = [
+    "AdditiveScore",
+    "MultiHeadSelfAttention",
+    "SelfAttention",
+    "causal_mask",
+    "dot_product_score",
+    "frame_signal",
+    "graph_mask",
+    "local_mask",
+    "log_spectrogram",
+    "merge_heads",
+    "padding_mask",
+    "relative_position_matrix",
+    "save_figure",
+    "scaled_dot_product_attention",
+    "sinusoidal_encoding",
+    "softmax",
+    "spectrogram_frequencies",
+    "split_heads",
+]

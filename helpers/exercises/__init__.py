@@ -1,0 +1,88 @@
+"""Self-study exercise checkers: ``check("softmax", my_softmax)`` prints a verdict and a diagnosis.
+
+Using it (in a notebook)::
+
+    from helpers.exercises import check, list_exercises
+
+    def my_softmax(x, dim):
+        ...
+
+    result = check("softmax", my_softmax)  # prints "✅ softmax: passed. ..." or "❌ softmax: ..."
+    result.passed, result.message
+
+``check`` never raises. It runs the function on seeded random, non-square inputs (each call in a
+daemon thread, ``time_limit`` seconds per call) and compares with the ``helpers`` reference. It
+fails with a message for an unknown id, an exception, a time-out, ``None``, the ``NotImplemented``
+returned by a learner's ``# YOUR CODE HERE`` stub, a non-tensor, a wrong shape, dtype or values,
+NaN/inf, or inputs modified in place. When the values are wrong, it names the classic mistake
+they match (missing scale, wrong axis, ...). Messages are the same on every run.
+
+How to add an exercise
+----------------------
+1. Put the checker in ``helpers/exercises/nbNN_<topic>.py``, the module of notebook ``NN`` (create
+   it if needed: every ``nb*`` module of this package is imported automatically by ``check`` and
+   ``list_exercises``).
+2. Write each classic wrong answer as a function with the learner's signature and wrap it in a
+   ``Mistake(name, message, fn)``. The message says what is wrong *and* how to fix it, and
+   contains the word a learner would look for ("scale", "axis", "transpose", ...).
+3. Register the checker with the ``exercise`` decorator. In the checker, draw every random input
+   from ``t.randn(...)`` (or ``generator=t.generator``), choose shapes where every dimension
+   differs (so a transposed answer cannot pass), compute the expected output with the
+   ``helpers`` reference, and call ``t.expect(args, expected)``; put the easiest case first::
+
+       import helpers
+       from helpers.exercises._registry import Mistake, Tester, exercise
+
+       def _no_scale(q, k, v):
+           return torch.softmax(q @ k.T, dim=-1) @ v
+
+       @exercise(
+           "attention",                     # the id learners pass to check()
+           signature="fn(q, k, v) -> Tensor",  # parameter names are used in messages
+           notebook="01",
+           reference="helpers.scaled_dot_product_attention",
+           mistakes=[Mistake("no_scale", "missing the 1/sqrt(d) scale: ...", _no_scale)],
+       )
+       def check_attention(t: Tester) -> None:
+           \"\"\"One line saying what the learner's function computes.\"\"\"
+           for length, n_keys, d, d_v in ((3, 5, 4, 6), (6, 4, 8, 2)):
+               q, k, v = t.randn(length, d), t.randn(n_keys, d), t.randn(n_keys, d_v)
+               t.expect((q, k, v), helpers.scaled_dot_product_attention(q, k, v))
+
+   ``t.expect`` calls the learner's function on copies of ``args`` and checks, in order: it
+   returns in time, without raising, a tensor, without changing its inputs; then shape, dtype
+   (exactly the expected dtype unless ``any_float_dtype=True``; bool for masks), NaN/inf and
+   values (``torch.allclose`` with the ``TOLERANCES`` of the expected dtype, or ``rtol``/``atol``).
+   On a mismatch it runs every registered ``Mistake`` on the same ``args`` and reports the first
+   whose output the learner's matches (NaN matching NaN); otherwise it reports the shape, dtype or
+   largest error. ``note="..."`` adds words to the test-case description; ``t.call(*args)``
+   returns the learner's output for custom checks and ``t.fail(problem, args)`` stops with a
+   message. A checker that raises anything else is reported as a bug in the course.
+4. Add tests to ``tests/test_exercises.py``: the reference passes, and a learner-style version of
+   each mistake fails with its keyword (every registered mistake is also fed to its checker
+   automatically there).
+"""
+
+from helpers.exercises._registry import (
+    DEFAULT_TIME_LIMIT,
+    CheckResult,
+    Exercise,
+    Mistake,
+    Tester,
+    check,
+    exercise,
+    get_exercise,
+    list_exercises,
+)
+
+__all__ = [
+    "DEFAULT_TIME_LIMIT",
+    "CheckResult",
+    "Exercise",
+    "Mistake",
+    "Tester",
+    "check",
+    "exercise",
+    "get_exercise",
+    "list_exercises",
+]

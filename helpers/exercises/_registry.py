@@ -1,0 +1,516 @@
+"""The exercise framework: a registry of checkers, the ``Tester`` they use, and ``check()``.
+
+A checker is a function ``checker(t: Tester) -> None`` registered with ``@exercise(...)``. It
+builds seeded inputs, computes the expected output with the ``helpers`` reference and calls
+``t.expect(args, expected)``; ``t.expect`` runs the learner's function safely, compares, and on a
+mismatch tries the exercise's registered ``Mistake`` variants to name what went wrong.
+``check()`` turns everything (including exceptions) into a ``CheckResult``: it never raises.
+"""
+
+from __future__ import annotations
+
+import importlib
+import keyword
+import math
+import pkgutil
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import torch
+
+DEFAULT_TIME_LIMIT = 5.0  # seconds allowed for each call of the learner's function
+SEED = 0  # every checker's random inputs come from torch.Generator().manual_seed(SEED)
+PASS, FAIL = "✅", "❌"
+
+# Tolerances of torch.allclose, per dtype: loose enough for any sensible formulation, far
+# tighter than the difference any registered mistake makes on the checkers' inputs.
+TOLERANCES = {
+    torch.float16: (1e-2, 1e-3),
+    torch.bfloat16: (1e-2, 1e-2),
+    torch.float32: (1e-4, 1e-5),
+    torch.float64: (1e-6, 1e-8),
+}  # dtype -> (rtol, atol)
+
+
+# --------------------------------------------------------------------------- public records
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of ``check()``: ``passed`` and the ``message`` that was printed."""
+
+    exercise_id: str
+    passed: bool
+    message: str
+
+    def __repr__(self) -> str:  # short: the message itself has already been printed
+        return f"CheckResult(exercise_id={self.exercise_id!r}, passed={self.passed})"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A classic wrong answer, written as a function with the exercise's signature.
+
+    When the learner's output does not match the reference, ``Tester.expect`` calls ``fn`` on
+    the same arguments; if the learner's output matches *this* output instead, ``message`` is
+    the diagnosis. Tests also feed ``fn`` to the checker as a learner function.
+    """
+
+    name: str  # short identifier, e.g. "no_scale"
+    message: str  # what is wrong and how to fix it, one or two sentences
+    fn: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A registered exercise (see ``exercise()``)."""
+
+    id: str
+    checker: Callable[[Tester], None]
+    signature: str  # e.g. "fn(x, dim) -> Tensor"
+    notebook: str  # e.g. "01"
+    reference: str | None  # e.g. "helpers.softmax", named in messages
+    mistakes: tuple[Mistake, ...]
+    param_names: tuple[str, ...]  # parsed from the signature, used in messages
+
+    @property
+    def summary(self) -> str:
+        """First line of the checker's docstring."""
+        return (self.checker.__doc__ or "").strip().split("\n")[0]
+
+
+class _Failure(Exception):
+    """Raised inside a checker (by ``Tester``) to stop at the first failed test case."""
+
+
+# --------------------------------------------------------------------------- registry
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def exercise(
+    exercise_id: str,
+    *,
+    signature: str,
+    notebook: str,
+    reference: str | None = None,
+    mistakes: Sequence[Mistake] = (),
+) -> Callable[[Callable[[Tester], None]], Callable[[Tester], None]]:
+    """Register the decorated function as the checker of ``exercise_id``.
+
+    Args:
+        exercise_id: the id learners pass to ``check()``, e.g. ``"softmax"``.
+        signature: the learner's function, ``"fn(name, ...) -> Type"``; the parameter names
+            are used to describe test cases in messages.
+        notebook: the notebook number, e.g. ``"01"``.
+        reference: the reference the checker compares with, named in messages.
+        mistakes: diagnosable wrong variants, tried in order on a mismatch.
+    """
+    match = re.fullmatch(r"\s*\w+\((?P<params>[^()]*)\)\s*(->.*)?", signature)
+    names = tuple(p.strip() for p in match["params"].split(",") if p.strip()) if match else ()
+    if not match or not all(n.isidentifier() and not keyword.iskeyword(n) for n in names):
+        raise ValueError(f"signature must look like 'fn(a, b) -> Tensor', got {signature!r}")
+    if len({m.name for m in mistakes}) != len(mistakes):
+        raise ValueError(f"mistake names of {exercise_id!r} must be unique")
+
+    def register(checker: Callable[[Tester], None]) -> Callable[[Tester], None]:
+        previous = _REGISTRY.get(exercise_id)
+        if previous is not None and previous.checker.__module__ != checker.__module__:
+            owner = previous.checker.__module__  # the same module may re-register (reload)
+            raise ValueError(f"exercise id {exercise_id!r} is already registered by {owner}")
+        _REGISTRY[exercise_id] = Exercise(
+            id=exercise_id,
+            checker=checker,
+            signature=signature,
+            notebook=notebook,
+            reference=reference,
+            mistakes=tuple(mistakes),
+            param_names=names,
+        )
+        return checker
+
+    return register
+
+
+def _load_all() -> None:
+    """Import every ``helpers.exercises.nb*`` module so that its exercises are registered."""
+    package = importlib.import_module("helpers.exercises")
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.startswith("nb"):
+            importlib.import_module(f"{package.__name__}.{module.name}")
+
+
+def list_exercises() -> list[str]:
+    """The sorted ids of all registered exercises."""
+    _load_all()
+    return sorted(_REGISTRY)
+
+
+def get_exercise(exercise_id: str) -> Exercise:
+    """The registered ``Exercise`` (signature, notebook, mistakes...); ``KeyError`` if unknown."""
+    _load_all()
+    return _REGISTRY[exercise_id]
+
+
+# --------------------------------------------------------------------------- the tester
+
+
+class Tester:
+    """Runs the learner's function for a checker and compares its output with the reference.
+
+    Attributes:
+        generator: a ``torch.Generator`` seeded with ``SEED``: draw every random input from it
+            so that messages are the same on every run.
+        cases_passed: number of ``expect`` calls that passed so far.
+    """
+
+    def __init__(self, ex: Exercise, fn: Callable[..., Any], time_limit: float) -> None:
+        self.exercise = ex
+        self.generator = torch.Generator().manual_seed(SEED)
+        self.cases_passed = 0
+        self._fn = fn
+        self._time_limit = time_limit
+
+    def randn(self, *shape: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """Seeded standard-normal tensor of the given shape."""
+        return torch.randn(*shape, generator=self.generator, dtype=dtype)
+
+    def fail(self, problem: str, args: Sequence[Any] = (), note: str | None = None) -> NoReturn:
+        """Stop the check with ``problem``, followed by a description of the test case."""
+        end = "" if problem.endswith((".", "?", "!")) else "."
+        raise _Failure(problem + end + self._describe_case(args, note))
+
+    def call(self, *args: Any, note: str | None = None) -> torch.Tensor:
+        """Call the learner's function on copies of ``args`` and return its tensor output.
+
+        Fails if the call times out, raises, returns ``NotImplemented``, ``None`` or anything
+        but a tensor, or modifies its inputs. The output is detached.
+        """
+        copies = [_clone(a) for a in args]
+        status, value = _run_with_time_limit(self._fn, copies, self._time_limit)
+        if status == "timeout":
+            self.fail(
+                f"your function did not return within {self._time_limit:g} s, so the check gave "
+                f"up (an infinite loop?). It may still be running in the background: if the "
+                f"notebook gets slow, restart the kernel",
+                args,
+                note,
+            )
+        if status == "error":
+            if isinstance(value, NotImplementedError):
+                self.fail(_NOT_IMPLEMENTED)
+            problem = f"your function raised {_describe_exception(value)}"
+            if isinstance(value, TypeError) and "argument" in str(value):
+                problem += f" — it is called as {self.exercise.signature}"
+            self.fail(problem, args, note)
+        if value is NotImplemented:
+            self.fail(_NOT_IMPLEMENTED)
+        for name, original, copy in zip(self._names(len(args)), args, copies, strict=True):
+            if isinstance(original, torch.Tensor) and not _unchanged(original, copy):
+                self.fail(
+                    f"your function modified its input `{name}` in place (e.g. `{name} -= ...`, "
+                    f"`{name}[...] = ...` or a method ending in `_` such as `exp_()`); compute a "
+                    f"new tensor instead and leave the inputs unchanged",
+                    args,
+                    note,
+                )
+        if value is None:
+            self.fail("your function returned None: did you forget the `return`?", args, note)
+        if isinstance(value, tuple):
+            self.fail(
+                f"your function returned a tuple of {len(value)} items; return only "
+                f"{self._returns()}",
+                args,
+                note,
+            )
+        if not isinstance(value, torch.Tensor):
+            kind = type(value).__qualname__
+            if type(value).__module__ != "builtins":
+                kind = f"{type(value).__module__}.{kind}"
+            self.fail(
+                f"your function returned a {kind}; it must return a torch.Tensor "
+                f"({self._returns()})",
+                args,
+                note,
+            )
+        return value.detach()
+
+    def expect(
+        self,
+        args: Sequence[Any],
+        expected: torch.Tensor,
+        *,
+        note: str | None = None,
+        rtol: float | None = None,
+        atol: float | None = None,
+        any_float_dtype: bool = False,
+    ) -> None:
+        """Check that the learner's ``fn(*args)`` matches ``expected``; diagnose it if not.
+
+        Args:
+            args: the arguments, in the order of the exercise's signature. The learner gets
+                copies, so ``args`` stay untouched.
+            expected: the reference output for ``args``.
+            note: extra words describing the test case, e.g. ``"large values (±1000)"``.
+            rtol, atol: override the dtype's tolerances (``TOLERANCES``).
+            any_float_dtype: accept any floating dtype instead of exactly ``expected.dtype``.
+        """
+        got = self.call(*args, note=note)
+        default_rtol, default_atol = TOLERANCES.get(expected.dtype, (0.0, 0.0))
+        rtol = default_rtol if rtol is None else rtol
+        atol = default_atol if atol is None else atol
+        problem = _mismatch(got, expected, rtol, atol, any_float_dtype)
+        if problem is None:
+            self.cases_passed += 1
+            return
+        for mistake in self.exercise.mistakes:
+            variant = _run_variant(mistake.fn, args)
+            if variant is not None and _same(got, variant, rtol, atol):
+                self.fail(mistake.message, args, note)
+        if got.shape != expected.shape and got.ndim >= 2 and _same(got.mT, expected, rtol, atol):
+            problem = (
+                f"your output is the transpose of the expected one (expected shape "
+                f"{_shape(expected)}, got {_shape(got)}): rows are tokens (queries), so swap the "
+                f"order of your matrix product or drop a transpose"
+            )
+        self.fail(problem, args, note)
+
+    # ----- message helpers
+
+    def _names(self, n: int) -> list[str]:
+        names = list(self.exercise.param_names[:n])
+        return names + [f"argument {i + 1}" for i in range(len(names), n)]
+
+    def _returns(self) -> str:
+        returns = self.exercise.signature.partition("->")[2].strip()
+        return f"the {returns}" if returns and returns != "Tensor" else "the output tensor"
+
+    def _describe_case(self, args: Sequence[Any], note: str | None) -> str:
+        if not args:
+            return ""
+        names = self._names(len(args))
+        parts = [f"{name} = {_describe(a)}" for name, a in zip(names, args, strict=True)]
+        extra = f" ({note})" if note else ""
+        return f" Test case: {', '.join(parts)}{extra}."
+
+
+_NOT_IMPLEMENTED = (
+    "not implemented yet: replace the `# YOUR CODE HERE` line (and the `return NotImplemented` "
+    "below it) with your implementation, run that cell, then run this check again"
+)
+
+
+def check(
+    exercise_id: str,
+    fn: Callable[..., Any],
+    *,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    quiet: bool = False,
+) -> CheckResult:
+    """Check the learner's ``fn`` for ``exercise_id``, print the verdict and return it.
+
+    Never raises: an unknown id, a function that raises, hangs (more than ``time_limit``
+    seconds per call), returns nothing or the wrong thing all give ``passed=False`` with a
+    message saying why.
+
+    Args:
+        exercise_id: one of ``list_exercises()``.
+        fn: the learner's function.
+        time_limit: seconds allowed for each call of ``fn``.
+        quiet: do not print the message (it is still in the result).
+    """
+    try:
+        passed, text = _run_checker(exercise_id, fn, time_limit)
+    except KeyboardInterrupt:
+        passed, text = False, "interrupted before the check finished."
+    message = f"{PASS if passed else FAIL} {exercise_id}: {text}"
+    if not quiet:
+        print(message)
+    return CheckResult(exercise_id=exercise_id, passed=passed, message=message)
+
+
+def _run_checker(exercise_id: str, fn: Callable[..., Any], time_limit: float) -> tuple[bool, str]:
+    """``(passed, text)`` for ``check()``; catches everything but ``KeyboardInterrupt``."""
+    try:
+        _load_all()
+    except Exception as error:
+        return False, f"the exercise checkers could not be loaded ({_describe_exception(error)})."
+    ex = _REGISTRY.get(exercise_id)
+    if ex is None:
+        valid = ", ".join(repr(i) for i in sorted(_REGISTRY))
+        return False, f"unknown exercise id {exercise_id!r}. Valid ids: {valid}."
+    if not callable(fn):
+        return False, (
+            f"expected a function ({ex.signature}), got a {type(fn).__name__}: "
+            f"pass the function itself, without calling it."
+        )
+    tester = Tester(ex, fn, time_limit)
+    try:
+        ex.checker(tester)
+    except _Failure as failure:
+        return False, str(failure)
+    except Exception as error:
+        return False, (
+            f"the checker itself failed ({_describe_exception(error)}). This is a bug in the "
+            f"course, not necessarily in your code: please report it."
+        )
+    against = f" of {ex.reference}" if ex.reference else " of the reference"
+    return True, (
+        f"passed. Your function matches the output{against} on all {tester.cases_passed} test "
+        f"cases."
+    )
+
+
+# --------------------------------------------------------------------------- private helpers
+
+
+def _run_with_time_limit(
+    fn: Callable[..., Any], args: Sequence[Any], time_limit: float
+) -> tuple[str, Any]:
+    """Run ``fn(*args)`` in a daemon thread: ``("ok", value)``, ``("error", exc)`` or
+    ``("timeout", None)``. A thread cannot be killed, so a timed-out call keeps running."""
+    outcome: list[tuple[str, Any]] = []
+
+    def target() -> None:
+        try:
+            outcome.append(("ok", fn(*args)))
+        except BaseException as error:  # the learner's SystemExit too: report, never propagate
+            outcome.append(("error", error))
+
+    worker = threading.Thread(target=target, name="exercise-check", daemon=True)
+    worker.start()
+    worker.join(time_limit)
+    if worker.is_alive() or not outcome:
+        return "timeout", None
+    return outcome[0]
+
+
+def _run_variant(fn: Callable[..., Any], args: Sequence[Any]) -> torch.Tensor | None:
+    """A mistake's output on copies of ``args``, or None if it does not apply (raises)."""
+    try:
+        out = fn(*[_clone(a) for a in args])
+    except Exception:
+        return None
+    return out.detach() if isinstance(out, torch.Tensor) else None
+
+
+def _clone(value: Any) -> Any:
+    return value.clone() if isinstance(value, torch.Tensor) else value
+
+
+def _unchanged(original: torch.Tensor, after: torch.Tensor) -> bool:
+    return (
+        after.dtype == original.dtype
+        and after.shape == original.shape
+        and torch.equal(after, original)
+    )
+
+
+def _same(got: torch.Tensor, other: torch.Tensor, rtol: float, atol: float) -> bool:
+    """Same shape and values; bool tensors must both be bool, NaN matches NaN."""
+    if got.shape != other.shape:
+        return False
+    if got.dtype == torch.bool or other.dtype == torch.bool:
+        return got.dtype == other.dtype and torch.equal(got, other)
+    return torch.allclose(got.double(), other.double(), rtol=rtol, atol=atol, equal_nan=True)
+
+
+def _mismatch(
+    got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float, any_float_dtype: bool
+) -> str | None:
+    """None if ``got`` matches ``expected``, else what is wrong (shape, dtype, NaN or values)."""
+    if got.shape != expected.shape:
+        hint = ""
+        if got.numel() == expected.numel():
+            hint = " (the right number of elements, arranged differently: check your view, "
+            hint += "reshape, transpose or permute)"
+        return f"wrong shape: expected {_shape(expected)}, got {_shape(got)}{hint}"
+    if expected.dtype == torch.bool:
+        if got.dtype != torch.bool:
+            return f"wrong dtype: expected a bool tensor (True = may attend), got {got.dtype}"
+        if torch.equal(got, expected):
+            return None
+        wrong = (got != expected).nonzero()
+        index = tuple(wrong[0].tolist())
+        return (
+            f"wrong values: {len(wrong)} of {expected.numel()} entries differ from the "
+            f"reference, the first at index {index} (expected {bool(expected[index])}, got "
+            f"{bool(got[index])})"
+        )
+    if not got.is_floating_point():
+        return f"wrong dtype: expected a floating-point tensor ({expected.dtype}), got {got.dtype}"
+    if not any_float_dtype and got.dtype != expected.dtype:
+        return (
+            f"wrong dtype: expected {expected.dtype} (the dtype of the inputs), got {got.dtype}; "
+            f"avoid creating tensors with a fixed dtype"
+        )
+    finite = torch.isfinite(got)
+    if not finite.all() and torch.isfinite(expected).all():
+        return (
+            f"your output contains NaN or inf ({int((~finite).sum())} of {got.numel()} "
+            f"entries) where the reference is finite"
+        )
+    got64, expected64 = got.double(), expected.double()
+    if torch.allclose(got64, expected64, rtol=rtol, atol=atol, equal_nan=True):
+        return None
+    error = (got64 - expected64).abs().nan_to_num(nan=math.inf)
+    index = _unravel(int(error.argmax()), error.shape)
+    return (
+        f"wrong values: the largest difference from the reference is {float(error[index]):.2e} "
+        f"at index {index} (expected {float(expected64[index]):.4f}, got "
+        f"{float(got64[index]):.4f})"
+    )
+
+
+def _unravel(flat_index: int, shape: torch.Size) -> tuple[int, ...]:
+    """The index tuple of ``flat_index`` in a row-major tensor of ``shape``."""
+    index = []
+    for size in reversed(shape):
+        flat_index, position = divmod(flat_index, size)
+        index.append(position)
+    return tuple(reversed(index))
+
+
+def _shape(t: torch.Tensor) -> tuple[int, ...]:
+    return tuple(t.shape)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"{str(value.dtype).removeprefix('torch.')} tensor of shape {_shape(value)}"
+    return repr(value)
+
+
+# Hints for torch errors that usually come from a classic mistake.
+_ERROR_HINTS = (
+    (
+        ("cannot be multiplied", "size mismatch", "batch1", "batch2"),
+        "the shapes of a matrix product do not line up: check which operand needs a transpose "
+        "(.T / .transpose(-2, -1)) and the order of the product; the test inputs are "
+        "non-square, so transposed shapes do not fit",
+    ),
+    (
+        ("must match the size of tensor",),
+        "two tensors of incompatible shapes were combined: keep the reduced dimension with "
+        "keepdim=True, and check for a missing or extra transpose",
+    ),
+    (
+        ("view size is not compatible",),
+        "use .reshape(...) instead of .view(...) after a transpose (or call .contiguous())",
+    ),
+)
+
+
+def _describe_exception(error: BaseException) -> str:
+    """``"TypeError: message"`` (first line, shortened) plus a hint for classic mistakes."""
+    text = str(error).strip().split("\n")[0]
+    if len(text) > 200:
+        text = text[:197] + "..."
+    described = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    for fragments, hint in _ERROR_HINTS:
+        if any(f in text for f in fragments):
+            return f"{described} — {hint}"
+    return described
