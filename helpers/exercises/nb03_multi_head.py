@@ -1,4 +1,7 @@
-"""Exercises of notebook 03 (multi-head self-attention): ``split_heads``."""
+"""Exercises of notebook 03 (multi-head self-attention).
+
+``split_heads``, ``merge_heads`` and ``multi_head_attention``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Exercises of notebook 04 (positional encoding): ``sinusoidal_encoding``."""
+"""Exercises of notebook 04 (positional encoding).
+
+``sinusoidal_encoding`` and ``relative_rotation``.
+"""
 
 from __future__ import annotations
 
