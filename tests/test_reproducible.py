@@ -16,8 +16,8 @@ from notebook_files import NOTEBOOKS, ROOT
 
 from helpers.execute import execute_notebook
 
-# Two of the course's notebooks, one with a training loop and progress bars.
-NOTEBOOKS_RUN_TWICE = ["00_sets_of_vectors.ipynb"]
+# Two of the course's notebooks: one trains with progress bars, one computes many numbers.
+NOTEBOOKS_RUN_TWICE = ["00_sets_of_vectors.ipynb", "04_positional_encoding.ipynb"]
 
 
 def sanitizers() -> list[tuple[re.Pattern, str]]:
