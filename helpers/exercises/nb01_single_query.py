@@ -1,4 +1,7 @@
-"""Exercises of notebook 01 (single-query attention): ``softmax`` and ``attention``."""
+"""Exercises of notebook 01 (attention for one query).
+
+``softmax``, ``attention`` and ``additive_score``.
+"""
 
 from __future__ import annotations
 
