@@ -7,6 +7,7 @@ True = may attend; bad inputs raise ``ValueError`` naming the offending shape or
 from .attention import SelfAttention, scaled_dot_product_attention
 from .audio import frame_signal, log_spectrogram, spectrogram_frequencies
 from .figures import save_figure
+from .graph_attention import GraphAttentionLayer, gat_scores
 from .masks import causal_mask, graph_mask, local_mask, padding_mask
 from .multi_head import MultiHeadSelfAttention, merge_heads, split_heads
 from .positional import relative_position_matrix, sinusoidal_encoding
@@ -15,11 +16,13 @@ from .softmax import softmax
 
 __all__ = [
     "AdditiveScore",
+    "GraphAttentionLayer",
     "MultiHeadSelfAttention",
     "SelfAttention",
     "causal_mask",
     "dot_product_score",
     "frame_signal",
+    "gat_scores",
     "graph_mask",
     "local_mask",
     "log_spectrogram",

@@ -1,4 +1,4 @@
-"""Exercises of notebook 09 (graph attention): ``edge_softmax``."""
+"""Exercises of notebook 09 (graph attention): ``edge_softmax`` and ``gat_scores``."""
 
 from __future__ import annotations
 
