@@ -9,7 +9,7 @@ TORCH  ?= torch==2.13.0
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-installed
 
-.PHONY: venv lab test lint format notebooks sync bench fresh-check book book-test clean
+.PHONY: venv lab test lint format notebooks sync bench fresh-check book book-test browser clean
 
 # Reinstall when the dependency list changes. torch first: a local CPU wheel here,
 # while an unpinned torch would pull a multi-GB CUDA build.
@@ -31,7 +31,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	PYTHONPATH=tests/offline $(BIN)/python -m pytest tests notebooks $(NBVAL)
+	PYTHONPATH=tests/offline $(BIN)/python -m pytest tests notebooks --ignore=tests/book $(NBVAL)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -55,6 +55,28 @@ bench: $(STAMP)
 
 fresh-check:
 	bash scripts/fresh_check.sh
+
+# The course website (see README, "Read online"): the `docs` extra, installed on demand.
+DOCS_STAMP := $(VENV)/.docs-installed
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -e ".[docs]"
+	@touch $(DOCS_STAMP)
+
+# Static HTML in _build/html from the committed notebooks (never executed); warnings are errors.
+book: $(DOCS_STAMP)
+	$(BIN)/python docs/build.py --out _build/html
+
+# Build the site into a temporary folder and check it (pages, links, images, glossary), then open
+# it in headless Chromium offline; screenshots go to _build/screenshots/. Needs `make browser`.
+book-test: $(DOCS_STAMP)
+	PYTHONPATH=tests/offline $(BIN)/python -m pytest tests/book
+
+# Debian's Chromium for the browser check, and a font with Chinese glyphs for the screenshots
+# (apt-get, as root). Does nothing when both are already installed.
+browser:
+	@(test -x /usr/bin/chromium && dpkg -s fonts-wqy-microhei >/dev/null 2>&1) || \
+		(apt-get update && apt-get install -y chromium fonts-wqy-microhei)
 
 clean:
 	rm -rf $(VENV) _build .pytest_cache .ruff_cache

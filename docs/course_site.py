@@ -1,0 +1,148 @@
+"""Sphinx extension of the course website: what a notebook page shows besides the notebook.
+
+On every lesson and solution page (documents ``notebooks/NN_*`` and ``notebooks/solutions/NN_*``)
+this transform, run while the page is read:
+
+* swaps the external "Open in Colab" badge image for the local ``_static/colab-badge.svg`` (the
+  site works offline) and keeps the badge's link to Colab;
+* adds, next to the badge, a link to download the ``.ipynb`` and a link to the twin page (the
+  worked solutions of a lesson, or the lesson of a solution page);
+* removes the Colab setup cell (it only installs the course on Colab; the page shows its badge);
+* replaces progress-bar widget outputs (saved without state, they would show nothing) by a note;
+* on solution pages, appends "(solved)" to the title, so the sidebar, the previous/next links and
+  the browser tab tell the two versions apart, and marks the notebook's "Solutions." note as a
+  banner (``.solution-banner`` in ``_static/course.css``).
+
+A notebook without kernel metadata (one still being written) is read as Python.
+
+The notebooks themselves are never modified: the staged copies are byte-identical to the
+repository's, so the downloaded notebook is the real one.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
+
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+LOCAL_BADGE = "/_static/colab-badge.svg"  # relative to the source folder
+LESSON = re.compile(r"^notebooks/(\d\d_[^/]+)$")
+SOLUTION = re.compile(r"^notebooks/solutions/(\d\d_[^/]+)$")
+SETUP_CELL_CLASS = "tag_colab-setup"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = "A progress bar runs here when you execute the notebook."
+
+
+def _link_to_doc(docname: str, target: str, text: str, classes: list[str]) -> nodes.Node:
+    """A checked cross-reference to another page (a broken one is a build warning)."""
+    ref = addnodes.pending_xref(
+        "",
+        nodes.inline("", text),
+        refdomain="std",
+        reftype="doc",
+        reftarget="/" + target,
+        refdoc=docname,
+        refexplicit=True,
+        refwarn=True,
+    )
+    ref["classes"] += classes
+    return ref
+
+
+class NotebookPage(SphinxTransform):
+    """Badge, download link, twin link, no setup cell, "(solved)" titles: see the module doc."""
+
+    default_priority = 500
+
+    def apply(self, **kwargs) -> None:
+        docname = self.env.docname
+        lesson, solution = LESSON.match(docname), SOLUTION.match(docname)
+        if not (lesson or solution):
+            return
+        stem = (lesson or solution)[1]
+        twin = f"notebooks/solutions/{stem}" if lesson else f"notebooks/{stem}"
+
+        for cell in list(self.document.findall(nodes.container)):
+            if SETUP_CELL_CLASS in cell.get("classes", []):
+                cell.parent.remove(cell)
+        self.replace_progress_bars()
+
+        if solution:
+            title = next(self.document.findall(nodes.title), None)
+            if title is not None:
+                title += nodes.Text(" (solved)")
+            for quote in self.document.findall(nodes.block_quote):
+                if quote.astext().startswith("Solutions"):  # the notebook's "solved version" note
+                    quote["classes"] += ["solution-banner"]
+                    break
+
+        badge = next(
+            (img for img in self.document.findall(nodes.image) if img["uri"] == COLAB_BADGE),
+            None,
+        )
+        if badge is None:
+            return
+        badge["uri"] = LOCAL_BADGE
+        badge["alt"] = "Open in Colab"
+        badge["classes"] += ["colab-badge"]
+        toolbar = badge.parent
+        while not isinstance(toolbar, nodes.paragraph):
+            toolbar = toolbar.parent
+        toolbar["classes"] += ["course-toolbar"]
+
+        download = addnodes.download_reference(
+            "",
+            "",
+            nodes.inline("", "Download notebook (.ipynb)"),
+            reftarget=posixpath.basename(docname) + ".ipynb",
+            refdoc=docname,
+            refexplicit=True,
+        )
+        download["classes"] += ["course-button", "course-download"]
+        toolbar += [nodes.Text(" "), download]
+        if twin in self.env.found_docs:
+            text = "Worked solutions" if lesson else "Back to the lesson"
+            toolbar += [nodes.Text(" "), _link_to_doc(docname, twin, text, ["course-button"])]
+
+    def replace_progress_bars(self) -> None:
+        """A widget output (a tqdm bar) has no saved state to show: say what it is instead."""
+        noted = set()
+        for raw in list(self.document.findall(nodes.raw)):
+            if WIDGET_VIEW not in raw.astext():
+                continue
+            cell_output = raw.parent  # one note per cell, however many bars it drew
+            while "cell_output" not in cell_output.get("classes", []) and cell_output.parent:
+                cell_output = cell_output.parent
+            if id(cell_output) in noted:
+                raw.parent.remove(raw)
+            else:
+                noted.add(id(cell_output))
+                raw.replace_self(nodes.paragraph("", WIDGET_NOTE, classes=["widget-note"]))
+
+
+def default_language(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Render a notebook without kernel metadata as Python (the course has no other language).
+
+    Notebooks committed by ``helpers.execute`` carry it; one still being written may not, and
+    myst-nb would then warn (an error here) that it has no lexer for the code cells. Only the
+    text Sphinx reads is changed, never the file.
+    """
+    if not (LESSON.match(docname) or SOLUTION.match(docname)):
+        return
+    nb = json.loads(source[0])
+    metadata = nb.setdefault("metadata", {})
+    if not (metadata.get("language_info") or {}).get("name"):
+        metadata["language_info"] = {"name": "python"}
+        source[0] = json.dumps(nb)
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_transform(NotebookPage)
+    app.connect("source-read", default_language)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,341 @@
+"""The built website: pages in course order, working links and images, the complete glossary.
+
+Every expectation is computed here from the notebooks themselves (not from docs/build.py), so a
+page the build forgets, a term it drops or a link it breaks fails a test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import runpy
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from course_scripts import ROOT, site_build
+from html_tree import parse
+
+COURSE = runpy.run_path(str(ROOT / "helpers" / "course.py"))
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def page_of(notebook: Path) -> str:
+    """'notebooks/solutions/00_x.ipynb' -> 'notebooks/solutions/00_x.html' (site-relative)."""
+    return notebook.relative_to(ROOT).with_suffix(".html").as_posix()
+
+
+def markdown_sources(nb: dict) -> list[str]:
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+
+
+def title_of(nb: dict) -> str:
+    for source in markdown_sources(nb):
+        if match := re.search(r"^# (\d\d · .+)$", source, re.MULTILINE):
+            return match[1].strip()
+    raise AssertionError("a notebook has no '# NN · Topic' title")
+
+
+def key_terms_of(nb: dict) -> list[tuple[str, str]]:
+    """The notebook's Key terms rows, read straight from its markdown."""
+    text = "\n".join(markdown_sources(nb))
+    _, found, after = text.partition("## Key terms")
+    assert found, "a lesson has no '## Key terms' section"
+    rows = [line for line in after.splitlines() if line.strip().startswith("|")]
+    cells = [[c.strip() for c in row.strip().strip("|").split("|")] for row in rows]
+    return [(row[0], row[1]) for row in cells[2:]]  # skip the header and the |---| line
+
+
+def plain(markdown: str) -> str:
+    return " ".join(re.sub(r"[*_`]", "", markdown).split())
+
+
+def resolve(html: Path, page: str, url: str) -> tuple[Path, str] | None:
+    """The file and fragment a link of ``page`` points to; None for another site."""
+    parts = urlsplit(url)
+    if parts.scheme or url.startswith("//"):
+        return None
+    if not parts.path:
+        return html / page, parts.fragment
+    return (html / page).parent.joinpath(unquote(parts.path)).resolve(), parts.fragment
+
+
+def all_pages(html: Path) -> list[str]:
+    """Every HTML page of the site (not the theme's template fragments in _static/)."""
+    pages = (p.relative_to(html).as_posix() for p in html.rglob("*.html"))
+    return sorted(p for p in pages if not p.startswith("_static/"))
+
+
+def test_the_build_is_fast_and_complete(site):
+    assert site.seconds < 120, f"the site build took {site.seconds:.0f} s (limit: 2 minutes)"
+    assert (site.html / "index.html").exists() and (site.html / "glossary.html").exists()
+
+
+def test_every_notebook_has_its_page_with_its_title(site):
+    assert site.lessons, "no lesson notebook found"
+    for notebook in site.lessons + site.solutions:
+        page = site.html / page_of(notebook)
+        assert page.exists(), f"no page for {notebook.relative_to(ROOT)}"
+        heading = parse(page).find("h1")
+        assert heading is not None, page
+        assert heading.text().startswith(title_of(site.notebook(notebook))), page
+
+
+def sidebar(html: Path, page: str) -> list[tuple[str, str]]:
+    """The navigation menu of a page: ('caption', text) and ('link', target page) in order."""
+    nav = parse(html / page).find("nav", "bd-docs-nav")
+    assert nav is not None, f"{page} has no navigation menu"
+    entries = []
+    for element in nav.iter():
+        if element.tag == "p" and "caption" in element.classes:
+            entries.append(("caption", element.text()))
+        elif element.tag == "a" and (target := resolve(html, page, element.attrs["href"])):
+            entries.append(("link", target[0].relative_to(html.resolve()).as_posix()))
+    return entries
+
+
+def test_the_menu_lists_lessons_in_course_order_then_solutions(site):
+    entries = sidebar(site.html, "index.html")
+    captions = [text for kind, text in entries if kind == "caption"]
+    assert captions == ["Lessons", "Reference", "Solutions"]
+    links = [target for kind, target in entries if kind == "link"]
+    lessons, solutions = [page_of(n) for n in site.lessons], [page_of(n) for n in site.solutions]
+    assert links == ["index.html", *lessons, "glossary.html", *solutions]
+
+
+def test_lessons_link_to_the_previous_and_next_lesson(site):
+    order = ["index.html", *(page_of(n) for n in site.lessons), "glossary.html"]
+    for previous, page, following in zip(order, order[1:], order[2:], strict=False):
+        tree = parse(site.html / page)
+        left, right = tree.find("a", "left-prev"), tree.find("a", "right-next")
+        assert left is not None and right is not None, f"{page} lacks previous/next links"
+        base = site.html.resolve()
+        assert resolve(site.html, page, left.attrs["href"])[0] == base / previous, page
+        assert resolve(site.html, page, right.attrs["href"])[0] == base / following, page
+
+
+def test_solution_pages_are_marked_as_solved(site):
+    for notebook in site.solutions:
+        tree = parse(site.html / page_of(notebook))
+        assert tree.find("h1").text().rstrip("#").strip().endswith("(solved)")
+        assert tree.find("blockquote", "solution-banner") is not None, notebook.name
+
+
+@pytest.mark.parametrize("kind", ["lesson", "solution"])
+def test_notebook_pages_have_a_colab_badge_and_a_download_link(site, kind):
+    notebooks = site.lessons if kind == "lesson" else site.solutions
+    for notebook in notebooks:
+        page = page_of(notebook)
+        tree = parse(site.html / page)
+        toolbar = tree.find("p", "course-toolbar")
+        assert toolbar is not None, f"{page} has no Colab/download toolbar"
+        colab = toolbar.find("a")
+        expected = (
+            f"https://colab.research.google.com/github/{COURSE['REPOSITORY']}/blob/"
+            f"{COURSE['BRANCH']}/{notebook.relative_to(ROOT).as_posix()}"
+        )
+        assert colab.attrs["href"] == expected
+        badge = colab.find("img")
+        assert badge is not None and not badge.attrs["src"].startswith("http"), page
+        assert resolve(site.html, page, badge.attrs["src"])[0].is_file()
+        download = toolbar.find("a", "download")
+        assert download is not None, f"{page} has no download link"
+        file, _ = resolve(site.html, page, download.attrs["href"])
+        assert file.name == notebook.name
+        assert file.read_bytes() == site.contents[notebook], "the download is not the notebook"
+
+
+def test_figures_are_shown_inline(site):
+    """Every image output of a notebook is an <img> of its page, and the file is in the site."""
+    for notebook in site.lessons + site.solutions:
+        cells = site.notebook(notebook)["cells"]
+        expected = sum(
+            "image/png" in output.get("data", {})
+            for cell in cells
+            if cell["cell_type"] == "code" and "colab-setup" not in cell["metadata"].get("tags", [])
+            for output in cell.get("outputs", [])
+        )
+        page = page_of(notebook)
+        outputs = parse(site.html / page).iter("div", "cell_output")
+        shown = [img for output in outputs for img in output.iter("img")]
+        assert len(shown) == expected, f"{page}: {len(shown)} figures shown, {expected} in notebook"
+
+
+def test_progress_bars_become_a_note(site):
+    """tqdm widgets are saved without state: the page says what ran there instead of a blank."""
+    for notebook in site.lessons + site.solutions:
+        cells = site.notebook(notebook)["cells"]
+        with_bars = sum(
+            any(WIDGET in output.get("data", {}) for output in cell.get("outputs", []))
+            for cell in cells
+        )
+        html = (site.html / page_of(notebook)).read_text("utf-8")
+        assert WIDGET not in html, f"{page_of(notebook)}: a blank widget output is left"
+        assert html.count('class="widget-note"') == with_bars, page_of(notebook)
+
+
+def test_formulas_are_rendered_as_math(site):
+    for notebook in site.lessons:
+        text = "\n".join(markdown_sources(site.notebook(notebook)))
+        formulas = re.findall(r"\$[^$\n]+\$", text)
+        page = page_of(notebook)
+        math = list(parse(site.html / page).iter(cls="math"))
+        assert len(math) >= len(formulas) > 0 or not formulas, f"{page}: formulas not rendered"
+        if formulas:
+            html = (site.html / page).read_text("utf-8")
+            assert "_static/mathjax/tex-chtml.js" in html, "MathJax must be served by the site"
+
+
+def test_every_image_points_to_a_file_of_the_site(site):
+    for page in all_pages(site.html):
+        for img in parse(site.html / page).iter("img"):
+            src = img.attrs.get("src", "")
+            target = resolve(site.html, page, src)
+            assert target is not None, f"{page}: external image {src} (the site must work offline)"
+            assert target[0].is_file(), f"{page}: <img src={src!r}> points to no file"
+
+
+def test_every_internal_link_resolves(site):
+    ids: dict[Path, set[str]] = {}
+
+    def ids_of(path: Path) -> set[str]:
+        if path not in ids:
+            tree = parse(path)
+            ids[path] = {e.attrs.get("id") or e.attrs.get("name") for e in tree.iter()}
+        return ids[path]
+
+    checked = 0
+    for page in all_pages(site.html):
+        for element in parse(site.html / page).iter():
+            url = element.attrs.get("href" if element.tag in ("a", "link") else "src")
+            if element.tag not in ("a", "link", "script", "img", "source") or not url:
+                continue
+            if url.startswith(("mailto:", "javascript:", "data:")):
+                continue
+            target = resolve(site.html, page, url)
+            if target is None:
+                continue  # another site: Colab, GitHub (not loaded by the page)
+            path, fragment = target
+            assert path.is_file(), f"{page}: link {url!r} points to no file"
+            if fragment and path.suffix == ".html":
+                assert fragment in ids_of(path), f"{page}: link {url!r}: no #{fragment}"
+            checked += 1
+    assert checked > 100
+
+
+def test_no_page_loads_anything_from_another_site(site):
+    for page in all_pages(site.html):
+        for element in parse(site.html / page).iter():
+            if element.tag == "script" and "src" in element.attrs:
+                url = element.attrs["src"]
+            elif element.tag == "link" and "stylesheet" in element.attrs.get("rel", ""):
+                url = element.attrs["href"]
+            else:
+                continue
+            assert resolve(site.html, page, url) is not None, f"{page} loads {url}"
+
+
+def glossary_rows(html: Path) -> list[tuple[str, str, list[str]]]:
+    """(English, 中文, [linked pages]) for each row of the glossary table."""
+    table = parse(html / "glossary.html").find("table", "course-glossary")
+    assert table is not None, "the glossary page has no glossary table"
+    rows = []
+    for row in table.find("tbody").iter("tr"):
+        cells = list(row.iter("td"))
+        links = [
+            resolve(html, "glossary.html", a.attrs["href"])[0].relative_to(html.resolve())
+            for a in cells[2].iter("a")
+        ]
+        rows.append((cells[0].text(), cells[1].text(), [p.as_posix() for p in links]))
+    return rows
+
+
+def test_the_glossary_has_every_term_of_every_lesson(site):
+    rows = glossary_rows(site.html)
+    by_english = {english.casefold(): (chinese, links) for english, chinese, links in rows}
+    assert len(by_english) == len(rows), "a term appears twice in the glossary"
+    first_lesson: dict[str, Path] = {}
+    for notebook in site.lessons:
+        terms = key_terms_of(site.notebook(notebook))
+        assert terms, f"{notebook.name}: empty Key terms table"
+        for english, chinese in terms:
+            key = plain(english).casefold()
+            assert key in by_english, f"glossary lacks {english!r} ({notebook.name})"
+            assert plain(chinese) in by_english[key][0], f"glossary: wrong 中文 for {english!r}"
+            first_lesson.setdefault(key, notebook)
+    for key, notebook in first_lesson.items():
+        assert by_english[key][1] == [page_of(notebook)], f"{key!r} must link to {notebook.name}"
+    assert set(by_english) == set(first_lesson), "the glossary has terms no lesson lists"
+
+
+def test_the_landing_page_maps_the_course(site):
+    tree = parse(site.html / "index.html")
+    course_map = tree.find("div", "course-map")
+    assert course_map is not None, "the landing page has no course map"
+    items = list(course_map.find("ul").iter("li"))
+    linked = [
+        (resolve(site.html, "index.html", a.attrs["href"])[0], a.text())
+        for item in items
+        if (a := item.find("a")) is not None
+    ]
+    base = site.html.resolve()
+    lessons = [(base / page_of(n), title_of(site.notebook(n))) for n in site.lessons]
+    assert [entry for entry in linked if "/solutions/" not in str(entry[0])] == lessons
+    for item in items:
+        assert len(item.text()) > 40, f"course map entry without a description: {item.text()!r}"
+    text = tree.text()
+    for words in ("Who this course is for", "Colab", "make lab", "Course map"):
+        assert words in text, f"the landing page does not mention {words!r}"
+
+
+def _tiny_course(tmp_path: Path, markdown: str) -> Path:
+    """A repository with docs/, helpers/course.py and one lesson whose last cell is ``markdown``."""
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "docs", root / "docs", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "helpers").mkdir()
+    shutil.copy2(ROOT / "helpers" / "course.py", root / "helpers" / "course.py")
+    (root / "README.md").write_text("# course\n", "utf-8")
+    (root / "notebooks" / "solutions").mkdir(parents=True)
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": "# 00 · A tiny lesson\n\nText."},
+        {"cell_type": "markdown", "metadata": {}, "source": markdown},
+        {
+            "cell_type": "markdown",
+            "metadata": {},
+            "source": "## Key terms\n\n| English | 中文 |\n|---|---|\n| weighted sum | 加权求和 |",
+        },
+    ]
+    nb = {
+        "cells": cells,
+        "metadata": {"language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    for i, cell in enumerate(cells):
+        cell["id"] = f"cell-{i}"
+    (root / "notebooks" / "00_tiny.ipynb").write_text(json.dumps(nb), "utf-8")
+    return root
+
+
+def test_a_tiny_course_builds(tmp_path):
+    """The control for the next test: the tiny course itself builds without a warning."""
+    root = _tiny_course(tmp_path, "A formula: $x^2$.")
+    site_build.build(tmp_path / "html", root=root)
+    assert (tmp_path / "html" / "notebooks" / "00_tiny.html").exists()
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "![a figure](missing.png)",  # a missing image
+        "See [the next lesson](01_nothing.ipynb).",  # a broken cross-reference
+        "```{no-such-directive}\n```",  # an unknown directive
+    ],
+    ids=["missing-image", "broken-reference", "unknown-directive"],
+)
+def test_build_warnings_are_errors(tmp_path, markdown):
+    root = _tiny_course(tmp_path, markdown)
+    with pytest.raises(subprocess.CalledProcessError):
+        site_build.build(tmp_path / "html", root=root)

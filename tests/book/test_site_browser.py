@@ -1,0 +1,51 @@
+"""The built website in headless Chromium, offline: images decoded, formulas typeset, no errors.
+
+Needs Debian's ``chromium`` (``make browser`` installs it); the check itself installs nothing
+and fails with the install command when the browser is missing. Screenshots of the landing page
+and of one lesson go to ``_build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from course_scripts import ROOT, browser_check
+
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def reports(site):
+    if browser_check.find_chromium() is None:
+        pytest.fail(browser_check.INSTALL_HINT)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    return browser_check.check_site(site.html, SCREENSHOTS)
+
+
+def test_the_landing_page_and_every_lesson_are_checked(site, reports):
+    checked = [r.page for r in reports]
+    lessons = [f"notebooks/{path.stem}.html" for path in site.lessons]
+    assert checked[0] == "index.html"
+    assert all(page in checked for page in lessons), "a lesson page was not opened"
+
+
+def test_pages_show_every_image_and_formula_without_errors(reports):
+    problems = [f"{r.page}: {p}" for r in reports for p in r.problems]
+    assert not problems, "\n".join(problems)
+    assert sum(r.images for r in reports) > len(reports), "no figure was seen at all"
+    assert any(r.formulas for r in reports), "no formula was seen at all"
+
+
+def test_no_page_needs_another_site(reports):
+    """External requests are blocked and so not an error, but the site should make none."""
+    blocked = sorted({url for r in reports for url in r.blocked})
+    assert not blocked, f"pages tried to load: {blocked}"
+
+
+def test_screenshots_are_written(reports):
+    for name in ("landing.png", "lesson.png", "lesson-phone.png"):
+        shot: Path = SCREENSHOTS / name
+        assert shot.exists(), f"no screenshot {shot}"
+        assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 10_000
