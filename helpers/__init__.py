@@ -6,6 +6,12 @@ True = may attend; bad inputs raise ``ValueError`` naming the offending shape or
 
 from .attention import SelfAttention, scaled_dot_product_attention
 from .audio import frame_signal, log_spectrogram, spectrogram_frequencies
+from .conv_attention import (
+    ConvAsSelfAttention,
+    kernel_offsets,
+    quadratic_encoding,
+    relative_offsets,
+)
 from .figures import save_figure
 from .graph_attention import GraphAttentionLayer, gat_scores
 from .masks import causal_mask, graph_mask, local_mask, padding_mask
@@ -16,6 +22,7 @@ from .softmax import softmax
 
 __all__ = [
     "AdditiveScore",
+    "ConvAsSelfAttention",
     "GraphAttentionLayer",
     "MultiHeadSelfAttention",
     "SelfAttention",
@@ -24,10 +31,13 @@ __all__ = [
     "frame_signal",
     "gat_scores",
     "graph_mask",
+    "kernel_offsets",
     "local_mask",
     "log_spectrogram",
     "merge_heads",
     "padding_mask",
+    "quadratic_encoding",
+    "relative_offsets",
     "relative_position_matrix",
     "save_figure",
     "scaled_dot_product_attention",
