@@ -204,24 +204,6 @@ def test_learner_mistake_is_diagnosed(exercise_id, fn, keyword):
     assert keyword in result.message
 
 
-REGISTERED_MISTAKES = [
-    (exercise_id, mistake)
-    for exercise_id in NEW_IDS
-    for mistake in get_exercise(exercise_id).mistakes
-]
-
-
-@pytest.mark.parametrize(
-    ("exercise_id", "mistake"),
-    REGISTERED_MISTAKES,
-    ids=[f"{exercise_id}-{mistake.name}" for exercise_id, mistake in REGISTERED_MISTAKES],
-)
-def test_every_registered_mistake_is_told_apart(exercise_id, mistake):
-    result = run(exercise_id, mistake.fn)
-    assert not result.passed
-    assert mistake.message in result.message
-
-
 def test_required_diagnoses_are_registered():
     required = {
         "merge_heads": {"transpose", "interleaved", "concatenates", "sequence axis"},
