@@ -6,12 +6,14 @@ True = may attend; bad inputs raise ``ValueError`` naming the offending shape or
 
 from .attention import SelfAttention, scaled_dot_product_attention
 from .audio import frame_signal, log_spectrogram, spectrogram_frequencies
+from .chunked import TensorMemoryTracker, chunked_attention
 from .conv_attention import (
     ConvAsSelfAttention,
     kernel_offsets,
     quadratic_encoding,
     relative_offsets,
 )
+from .encoder import FeedForward, TransformerEncoderBlock
 from .figures import save_figure
 from .graph_attention import GraphAttentionLayer, gat_scores
 from .masks import causal_mask, graph_mask, local_mask, padding_mask
@@ -23,10 +25,14 @@ from .softmax import softmax
 __all__ = [
     "AdditiveScore",
     "ConvAsSelfAttention",
+    "FeedForward",
     "GraphAttentionLayer",
     "MultiHeadSelfAttention",
     "SelfAttention",
+    "TensorMemoryTracker",
+    "TransformerEncoderBlock",
     "causal_mask",
+    "chunked_attention",
     "dot_product_score",
     "frame_signal",
     "gat_scores",
