@@ -16,11 +16,19 @@ from .conv_attention import (
 from .encoder import FeedForward, TransformerEncoderBlock
 from .figures import save_figure
 from .graph_attention import GraphAttentionLayer, gat_scores
+from .local_attention import band_to_full, local_attention
 from .masks import causal_mask, graph_mask, local_mask, padding_mask
 from .multi_head import MultiHeadSelfAttention, merge_heads, split_heads
 from .positional import relative_position_matrix, sinusoidal_encoding
 from .scores import AdditiveScore, dot_product_score
 from .softmax import softmax
+from .vision import (
+    SAGANSelfAttention,
+    image_to_patches,
+    image_to_tokens,
+    patches_to_image,
+    tokens_to_image,
+)
 
 __all__ = [
     "AdditiveScore",
@@ -28,20 +36,26 @@ __all__ = [
     "FeedForward",
     "GraphAttentionLayer",
     "MultiHeadSelfAttention",
+    "SAGANSelfAttention",
     "SelfAttention",
     "TensorMemoryTracker",
     "TransformerEncoderBlock",
+    "band_to_full",
     "causal_mask",
     "chunked_attention",
     "dot_product_score",
     "frame_signal",
     "gat_scores",
     "graph_mask",
+    "image_to_patches",
+    "image_to_tokens",
     "kernel_offsets",
+    "local_attention",
     "local_mask",
     "log_spectrogram",
     "merge_heads",
     "padding_mask",
+    "patches_to_image",
     "quadratic_encoding",
     "relative_offsets",
     "relative_position_matrix",
@@ -51,4 +65,5 @@ __all__ = [
     "softmax",
     "spectrogram_frequencies",
     "split_heads",
+    "tokens_to_image",
 ]
