@@ -21,6 +21,13 @@ from .masks import causal_mask, graph_mask, local_mask, padding_mask
 from .multi_head import MultiHeadSelfAttention, merge_heads, split_heads
 from .positional import relative_position_matrix, sinusoidal_encoding
 from .scores import AdditiveScore, dot_product_score
+from .sequence_models import (
+    AttentionClassifier,
+    GRUClassifier,
+    autograd_depth,
+    recall_task,
+    saved_tensor_bytes,
+)
 from .softmax import softmax
 from .vision import (
     SAGANSelfAttention,
@@ -32,14 +39,17 @@ from .vision import (
 
 __all__ = [
     "AdditiveScore",
+    "AttentionClassifier",
     "ConvAsSelfAttention",
     "FeedForward",
+    "GRUClassifier",
     "GraphAttentionLayer",
     "MultiHeadSelfAttention",
     "SAGANSelfAttention",
     "SelfAttention",
     "TensorMemoryTracker",
     "TransformerEncoderBlock",
+    "autograd_depth",
     "band_to_full",
     "causal_mask",
     "chunked_attention",
@@ -57,9 +67,11 @@ __all__ = [
     "padding_mask",
     "patches_to_image",
     "quadratic_encoding",
+    "recall_task",
     "relative_offsets",
     "relative_position_matrix",
     "save_figure",
+    "saved_tensor_bytes",
     "scaled_dot_product_attention",
     "sinusoidal_encoding",
     "softmax",

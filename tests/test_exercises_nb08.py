@@ -1,0 +1,184 @@
+"""Exercise checkers of notebook 08: ``bidirectional_rnn``. The right answers pass; each classic
+mistake fails with its diagnosis; a stub fails as "not implemented"."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from helpers.exercises import check, get_exercise, list_exercises
+from helpers.exercises.nb08_rnn import bidirectional_rnn_reference
+
+
+def run(exercise_id, fn):
+    """``check`` without printing."""
+    return check(exercise_id, fn, quiet=True)
+
+
+# --------------------------------------------------------------------------- right answers,
+# written the way a learner would
+
+
+def bidirectional_rnn(x, W_ih, W_hh, b):
+    """Two loops, the second one over reversed positions, then a concatenation."""
+    seq, d_h = x.shape[0], W_hh.shape[-1]
+    h, forward = torch.zeros(d_h), []
+    for t in range(seq):
+        h = torch.tanh(x[t] @ W_ih[0] + h @ W_hh[0] + b[0])
+        forward.append(h)
+    h, backward = torch.zeros(d_h), [None] * seq
+    for t in range(seq - 1, -1, -1):
+        h = torch.tanh(x[t] @ W_ih[1] + h @ W_hh[1] + b[1])
+        backward[t] = h
+    return torch.cat([torch.stack(forward), torch.stack(backward)], dim=1)
+
+
+def bidirectional_rnn_flip(x, W_ih, W_hh, b):
+    """The right-to-left RNN as a left-to-right one over x.flip(0), flipped back."""
+
+    def run_one(x, W_ih, W_hh, b):
+        h, states = torch.zeros(W_hh.shape[0]), []
+        for x_t in x:
+            h = torch.tanh(x_t @ W_ih + h @ W_hh + b)
+            states.append(h)
+        return torch.stack(states)
+
+    forward = run_one(x, W_ih[0], W_hh[0], b[0])
+    backward = run_one(x.flip(0), W_ih[1], W_hh[1], b[1]).flip(0)
+    return torch.cat([forward, backward], dim=-1)
+
+
+def bidirectional_rnn_torch(x, W_ih, W_hh, b):
+    """PyTorch's module with the weights copied in (transposed, one bias set to zero)."""
+    rnn = nn.RNN(x.shape[1], W_hh.shape[-1], bidirectional=True)
+    with torch.no_grad():
+        rnn.weight_ih_l0.copy_(W_ih[0].T)
+        rnn.weight_hh_l0.copy_(W_hh[0].T)
+        rnn.bias_ih_l0.copy_(b[0])
+        rnn.bias_hh_l0.zero_()
+        rnn.weight_ih_l0_reverse.copy_(W_ih[1].T)
+        rnn.weight_hh_l0_reverse.copy_(W_hh[1].T)
+        rnn.bias_ih_l0_reverse.copy_(b[1])
+        rnn.bias_hh_l0_reverse.zero_()
+        return rnn(x.unsqueeze(1))[0].squeeze(1)  # (seq, batch=1, 2 d_h) -> (seq, 2 d_h)
+
+
+def test_notebook_08_exercise_is_registered():
+    assert "bidirectional_rnn" in list_exercises()
+    assert get_exercise("bidirectional_rnn").notebook == "08"
+
+
+@pytest.mark.parametrize("fn", [bidirectional_rnn, bidirectional_rnn_flip, bidirectional_rnn_torch])
+def test_right_answers_pass(fn):
+    result = run("bidirectional_rnn", fn)
+    assert result.passed, result.message
+    assert "on all 3 test cases" in result.message
+
+
+def test_reference_is_two_hand_written_loops():
+    generator = torch.Generator().manual_seed(3)
+    x = torch.randn(6, 3, generator=generator)
+    W_ih, W_hh = (
+        torch.randn(2, 3, 5, generator=generator),
+        torch.randn(2, 5, 5, generator=generator),
+    )
+    b = torch.randn(2, 5, generator=generator)
+    expected = bidirectional_rnn(x, W_ih, W_hh, b)
+    torch.testing.assert_close(bidirectional_rnn_reference(x, W_ih, W_hh, b), expected)
+    assert expected.shape == (6, 10)
+
+
+def test_checker_leaves_the_global_random_state_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    run("bidirectional_rnn", bidirectional_rnn)
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+# --------------------------------------------------------------------------- classic mistakes,
+# written the way a learner would, each with the word its diagnosis must contain
+
+
+def one_way(x, W_ih, W_hh, b, reverse=False, keep_order=True):
+    h, states = torch.zeros(W_hh.shape[0]), []
+    positions = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
+    for t in positions:
+        h = torch.tanh(x[t] @ W_ih + h @ W_hh + b)
+        states.append(h)
+    if reverse and keep_order:
+        states.reverse()
+    return torch.stack(states)
+
+
+def both(x, W_ih, W_hh, b, **kwargs):
+    return (
+        one_way(x, W_ih[0], W_hh[0], b[0]),
+        one_way(x, W_ih[1], W_hh[1], b[1], reverse=True, **kwargs),
+    )
+
+
+def linear_steps(x, W_ih, W_hh, b):
+    out = []
+    for d, reverse in ((0, False), (1, True)):
+        h, states = torch.zeros(W_hh.shape[-1]), [None] * x.shape[0]
+        for t in reversed(range(x.shape[0])) if reverse else range(x.shape[0]):
+            h = x[t] @ W_ih[d] + h @ W_hh[d] + b[d]
+            states[t] = h
+        out.append(torch.stack(states))
+    return torch.cat(out, dim=-1)
+
+
+LEARNER_MISTAKES = [
+    (lambda x, W_ih, W_hh, b: one_way(x, W_ih[0], W_hh[0], b[0]), "only the left-to-right"),
+    (lambda x, W_ih, W_hh, b: torch.stack(both(x, W_ih, W_hh, b)), "concatenate them"),
+    (lambda x, W_ih, W_hh, b: torch.cat(both(x, W_ih, W_hh, b)[::-1], dim=-1), "swapped"),
+    (
+        lambda x, W_ih, W_hh, b: torch.cat(both(x, W_ih, W_hh, b, keep_order=False), dim=-1),
+        "reverse that list",
+    ),
+    (
+        lambda x, W_ih, W_hh, b: torch.cat(
+            [one_way(x, W_ih[0], W_hh[0], b[0]), one_way(x, W_ih[1], W_hh[1], b[1])], dim=-1
+        ),
+        "also reads left to right",
+    ),
+    (
+        lambda x, W_ih, W_hh, b: torch.cat(
+            [one_way(x, W_ih[0], W_hh[0], b[0]), one_way(x, W_ih[0], W_hh[0], b[0], True)], -1
+        ),
+        "its own weights",
+    ),
+    (linear_steps, "missing the tanh"),
+    (
+        lambda x, W_ih, W_hh, b: torch.cat(
+            [torch.tanh(x @ W_ih[0] + b[0]), torch.tanh(x @ W_ih[1] + b[1])], dim=-1
+        ),
+        "no memory",
+    ),
+    (
+        lambda x, W_ih, W_hh, b: torch.cat(both(x, W_ih, W_hh.transpose(1, 2), b), dim=-1),
+        "transposed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fn", "keyword"), LEARNER_MISTAKES)
+def test_learner_mistake_is_diagnosed(fn, keyword):
+    result = run("bidirectional_rnn", fn)
+    assert not result.passed
+    assert result.message.startswith("❌ bidirectional_rnn: ")
+    assert keyword in result.message, result.message
+
+
+def test_not_implemented_stub():
+    result = run("bidirectional_rnn", lambda x, W_ih, W_hh, b: NotImplemented)
+    assert not result.passed
+    assert "not implemented yet" in result.message
+
+
+def test_wrong_number_of_parameters_names_the_signature():
+    result = run("bidirectional_rnn", lambda x, W_ih, W_hh: x)
+    assert not result.passed
+    assert "fn(x, W_ih, W_hh, b)" in result.message
