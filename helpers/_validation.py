@@ -110,3 +110,37 @@ def check_positive_number(value: object, name: str) -> None:
     """``value`` must be a real number > 0."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
         raise ValueError(f"{name} must be a positive number, got {value!r}")
+
+
+def check_attention_inputs(
+    q: object, k: object, v: object, mask: object = None
+) -> tuple[torch.Size, torch.Size]:
+    """Queries ``(..., L, d)``, keys ``(..., S, d)``, values ``(..., S, d_v)`` and an optional
+    bool mask broadcastable to the scores ``(..., L, S)``.
+
+    Returns the broadcast batch shapes of the scores (from q and k) and of the output (q, k, v).
+    """
+    for name, tensor, layout in (
+        ("q", q, "(..., L, d)"),
+        ("k", k, "(..., S, d)"),
+        ("v", v, "(..., S, d_v)"),
+    ):
+        check_floating(tensor, name)
+        check_rank(tensor, name, layout, min_rank=2)
+    if q.shape[-1] != k.shape[-1]:
+        raise ValueError(
+            f"q and k must have the same last dimension d, "
+            f"got q.shape={shape_of(q)} and k.shape={shape_of(k)}"
+        )
+    if k.shape[-2] != v.shape[-2]:
+        raise ValueError(
+            f"k and v must have the same number of positions S (dimension -2), "
+            f"got k.shape={shape_of(k)} and v.shape={shape_of(v)}"
+        )
+    score_batch = broadcast_batch_shape({"q": q.shape[:-2], "k": k.shape[:-2]})
+    out_batch = broadcast_batch_shape({"q": q.shape[:-2], "k": k.shape[:-2], "v": v.shape[:-2]})
+    if mask is not None:
+        check_bool_mask(mask)
+        scores_shape = (*score_batch, q.shape[-2], k.shape[-2])
+        check_broadcastable(mask, scores_shape, "mask", "the scores' shape (..., L, S)")
+    return score_batch, out_batch

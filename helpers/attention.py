@@ -19,14 +19,11 @@ import torch
 from torch import nn
 
 from ._validation import (
-    broadcast_batch_shape,
-    check_bool_mask,
-    check_broadcastable,
+    check_attention_inputs,
     check_floating,
     check_int,
     check_rank,
     check_size,
-    shape_of,
 )
 from .softmax import softmax
 
@@ -61,29 +58,7 @@ def scaled_dot_product_attention(
     Returns:
         ``output`` ``(..., L, d_v)``, or ``(output, weights)`` with weights ``(..., L, S)``.
     """
-    for name, tensor, layout in (
-        ("q", q, "(..., L, d)"),
-        ("k", k, "(..., S, d)"),
-        ("v", v, "(..., S, d_v)"),
-    ):
-        check_floating(tensor, name)
-        check_rank(tensor, name, layout, min_rank=2)
-    if q.shape[-1] != k.shape[-1]:
-        raise ValueError(
-            f"q and k must have the same last dimension d, "
-            f"got q.shape={shape_of(q)} and k.shape={shape_of(k)}"
-        )
-    if k.shape[-2] != v.shape[-2]:
-        raise ValueError(
-            f"k and v must have the same number of positions S (dimension -2), "
-            f"got k.shape={shape_of(k)} and v.shape={shape_of(v)}"
-        )
-    score_batch = broadcast_batch_shape({"q": q.shape[:-2], "k": k.shape[:-2]})
-    broadcast_batch_shape({"q": q.shape[:-2], "k": k.shape[:-2], "v": v.shape[:-2]})
-    if mask is not None:
-        check_bool_mask(mask)
-        scores_shape = (*score_batch, q.shape[-2], k.shape[-2])
-        check_broadcastable(mask, scores_shape, "mask", "the scores' shape (..., L, S)")
+    check_attention_inputs(q, k, v, mask)
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
 

@@ -24,13 +24,8 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from ._validation import (
-    broadcast_batch_shape,
-    check_bool_mask,
-    check_broadcastable,
-    check_floating,
+    check_attention_inputs,
     check_int,
-    check_rank,
-    shape_of,
 )
 
 
@@ -71,31 +66,9 @@ def chunked_attention(
     Returns:
         ``output`` ``(..., L, d_v)``.
     """
-    for name, tensor, layout in (
-        ("q", q, "(..., L, d)"),
-        ("k", k, "(..., S, d)"),
-        ("v", v, "(..., S, d_v)"),
-    ):
-        check_floating(tensor, name)
-        check_rank(tensor, name, layout, min_rank=2)
     check_int(chunk_size, "chunk_size", minimum=1)
-    if q.shape[-1] != k.shape[-1]:
-        raise ValueError(
-            f"q and k must have the same last dimension d, "
-            f"got q.shape={shape_of(q)} and k.shape={shape_of(k)}"
-        )
-    if k.shape[-2] != v.shape[-2]:
-        raise ValueError(
-            f"k and v must have the same number of positions S (dimension -2), "
-            f"got k.shape={shape_of(k)} and v.shape={shape_of(v)}"
-        )
-    score_batch = broadcast_batch_shape({"q": q.shape[:-2], "k": k.shape[:-2]})
-    out_batch = broadcast_batch_shape({"q": q.shape[:-2], "k": k.shape[:-2], "v": v.shape[:-2]})
+    score_batch, out_batch = check_attention_inputs(q, k, v, mask)
     n_queries, n_keys = q.shape[-2], k.shape[-2]
-    if mask is not None:
-        check_bool_mask(mask)
-        scores_shape = (*score_batch, n_queries, n_keys)
-        check_broadcastable(mask, scores_shape, "mask", "the scores' shape (..., L, S)")
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
 
