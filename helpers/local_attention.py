@@ -25,8 +25,7 @@ import math
 import torch
 
 from ._validation import (
-    broadcast_batch_shape,
-    check_floating,
+    check_attention_inputs,
     check_int,
     check_rank,
     check_tensor,
@@ -84,27 +83,15 @@ def local_attention(
         (0 outside the sequence);
         :func:`band_to_full` turns it into the usual ``(..., L, L)`` matrix.
     """
-    for name, tensor, layout in (
-        ("q", q, "(..., L, d)"),
-        ("k", k, "(..., L, d)"),
-        ("v", v, "(..., L, d_v)"),
-    ):
-        check_floating(tensor, name)
-        check_rank(tensor, name, layout, min_rank=2)
+    check_attention_inputs(q, k, v)
     check_int(left, "left", minimum=0)
     check_int(right, "right", minimum=0)
-    if q.shape[-1] != k.shape[-1]:
-        raise ValueError(
-            f"q and k must have the same last dimension d, "
-            f"got q.shape={shape_of(q)} and k.shape={shape_of(k)}"
-        )
     if not q.shape[-2] == k.shape[-2] == v.shape[-2]:
         raise ValueError(
             f"local attention needs one key and one value per query position (the same length L "
             f"in dimension -2), got q.shape={shape_of(q)}, k.shape={shape_of(k)}, "
             f"v.shape={shape_of(v)}"
         )
-    broadcast_batch_shape({"q": q.shape[:-2], "k": k.shape[:-2], "v": v.shape[:-2]})
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
     seq_len, width = q.shape[-2], left + right + 1
