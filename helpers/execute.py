@@ -1,6 +1,7 @@
 """Execute notebooks in place and leave them clean for git and nbval.
 
     python -m helpers.execute notebooks/solutions/*.ipynb notebooks/*.ipynb
+    python -m helpers.execute --clean-only notebooks/*.ipynb   # strip metadata, keep outputs
 
 Each notebook runs in a fresh kernel from its own folder (as nbval and a learner run it), then
 loses everything machine-specific: kernel paths, Python's patch version, widget state, per-cell
@@ -58,7 +59,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    parser.add_argument(
+        "--clean-only",
+        action="store_true",
+        help="do not execute: only strip machine-specific metadata, keeping outputs and "
+        "execution counts (like nbstripout --keep-output --keep-count; a pre-commit hook)",
+    )
     args = parser.parse_args(argv)
+    if args.clean_only:
+        for path in args.notebooks:
+            nb = nbformat.read(path, as_version=4)
+            cleaned = clean_metadata(nbformat.from_dict(nb))
+            if cleaned != nb:
+                nbformat.write(cleaned, path)
+                print(f"cleaned {path}")
+        return 0
     total = time.perf_counter()
     for path in args.notebooks:
         start = time.perf_counter()

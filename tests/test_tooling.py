@@ -47,3 +47,24 @@ def test_clean_metadata_drops_machine_specific_fields():
     clean_metadata(nb)
     assert nb.metadata == {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
     assert nb.cells[0].metadata == {"tags": ["keep"]}
+
+
+def test_clean_only_strips_metadata_and_keeps_outputs(tmp_path):
+    from helpers.execute import main
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"name": "venv-xyz", "display_name": "x", "language": "python"}}
+    cell = nbformat.v4.new_code_cell("1 + 1", execution_count=1)
+    cell.outputs = [
+        nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)
+    ]
+    cell.metadata = {"execution": {"shell.execute_reply": "2026-11-25"}}
+    nb.cells = [cell]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    assert main(["--clean-only", str(path)]) == 0
+    cleaned = nbformat.read(path, as_version=4)
+    assert cleaned.metadata["kernelspec"] == KERNELSPEC
+    assert cleaned.cells[0].metadata == {}
+    assert cleaned.cells[0].execution_count == 1
+    assert cleaned.cells[0].outputs[0]["data"]["text/plain"] == "2"
