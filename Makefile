@@ -21,8 +21,11 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# Jupyter refuses to run as root unless told to (containers, cloud VMs often run as root).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(ALLOW_ROOT)
 
 # tests/offline/sitecustomize.py refuses network connections in pytest and in every
 # notebook kernel it starts: the course must never download anything.
