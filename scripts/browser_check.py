@@ -219,6 +219,20 @@ def _is_external(url: str) -> bool:
     return url.startswith(("http://", "https://", "ws://", "wss://"))
 
 
+@contextlib.contextmanager
+def offline_tab(browser: Chromium):
+    """A new tab with every network request blocked; yields its session id, closes it after."""
+    target = browser.send("Target.createTarget", url="about:blank")["targetId"]
+    session = browser.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+    try:
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            browser.send(f"{domain}.enable", session)
+        browser.send("Network.setBlockedURLs", session, urls=["http://*", "https://*", "ws*://*"])
+        yield session
+    finally:
+        browser.send("Target.closeTarget", targetId=target)
+
+
 def check_page(
     browser: Chromium,
     html: Path,
@@ -233,12 +247,7 @@ def check_page(
     the CSS selector ``scroll_to`` if given.
     """
     report = PageReport(page)
-    target = browser.send("Target.createTarget", url="about:blank")["targetId"]
-    session = browser.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-    try:
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            browser.send(f"{domain}.enable", session)
-        browser.send("Network.setBlockedURLs", session, urls=["http://*", "https://*", "ws*://*"])
+    with offline_tab(browser) as session:
         browser.send("Emulation.setDeviceMetricsOverride", session, **viewport)
         url = (html / page).resolve().as_uri()
         navigation = browser.send("Page.navigate", session, url=url)
@@ -284,8 +293,6 @@ def check_page(
         time.sleep(0.2)  # let late console messages arrive
         for event in browser.take_events(session):
             _classify(event, report)
-    finally:
-        browser.send("Target.closeTarget", targetId=target)
     return report
 
 
@@ -323,12 +330,7 @@ def check_search(browser: Chromium, html: Path, query: str = "attention") -> Pag
     searchtools.js are expected here and not counted as problems.
     """
     report = PageReport(f"search.html?q={query}")
-    target = browser.send("Target.createTarget", url="about:blank")["targetId"]
-    session = browser.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-    try:
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            browser.send(f"{domain}.enable", session)
-        browser.send("Network.setBlockedURLs", session, urls=["http://*", "https://*", "ws*://*"])
+    with offline_tab(browser) as session:
         url = (html / "search.html").resolve().as_uri() + f"?q={query}"
         browser.send("Page.navigate", session, url=url)
         browser.wait_for("Page.loadEventFired", session)
@@ -344,8 +346,6 @@ def check_search(browser: Chromium, html: Path, query: str = "attention") -> Pag
         for event in browser.take_events(session):
             if not _is_snippet_fetch(event):
                 _classify(event, report)
-    finally:
-        browser.send("Target.closeTarget", targetId=target)
     return report
 
 
