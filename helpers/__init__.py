@@ -1,40 +1,72 @@
-"""Tested building blocks of the self-attention course.
+"""Tested building blocks of the self-attention course, in three layers.
+
+* :mod:`helpers.core` — self-attention itself: scores, softmax, attention, masks, multi-head,
+  positional encoding, local and chunked attention, the encoder block (imports only torch).
+* :mod:`helpers.applications` — speech, images, conv-as-attention, graphs, sequence tasks and
+  models (built on the core only).
+* :mod:`helpers.measuring` — timing, memory and autograd instruments (need nothing above the
+  core's input checks).
+
+:mod:`helpers.exercises` (the notebooks' ``check``) sits on top and is imported on its own.
+Every public name is re-exported here, so ``from helpers import softmax`` works whatever layer
+it lives in.
 
 Conventions: rows are tokens (``Q = X @ W_q``, shapes ``(..., seq, dim)``); masks are bool with
 True = may attend; bad inputs raise ``ValueError`` naming the offending shape or value.
+**Attention weights** are returned on request only, the same way everywhere: every function and
+layer that computes attention weights takes a keyword-only ``return_weights: bool = False`` and
+returns the output tensor, or ``(output, weights)`` when ``return_weights=True``.
+(:class:`MultiHeadSelfAttention` and :class:`TransformerEncoderBlock` run PyTorch's fused kernel
+when the weights are not requested.)
 """
 
-from .attention import SelfAttention, scaled_dot_product_attention
-from .audio import frame_signal, log_spectrogram, spectrogram_frequencies
-from .chunked import TensorMemoryTracker, chunked_attention
-from .conv_attention import (
-    ConvAsSelfAttention,
-    kernel_offsets,
-    quadratic_encoding,
-    relative_offsets,
-)
-from .encoder import FeedForward, TransformerEncoderBlock
-from .figures import save_figure
-from .graph_attention import GraphAttentionLayer, gat_scores
-from .local_attention import band_to_full, local_attention
-from .masks import causal_mask, graph_mask, local_mask, padding_mask
-from .multi_head import MultiHeadSelfAttention, merge_heads, split_heads
-from .positional import relative_position_matrix, sinusoidal_encoding
-from .scores import AdditiveScore, dot_product_score
-from .sequence_models import (
+from .applications import (
     AttentionClassifier,
+    ConvAsSelfAttention,
+    GraphAttentionLayer,
     GRUClassifier,
-    autograd_depth,
-    recall_task,
-    saved_tensor_bytes,
-)
-from .softmax import softmax
-from .vision import (
     SAGANSelfAttention,
+    frame_signal,
+    gat_scores,
     image_to_patches,
     image_to_tokens,
+    kernel_offsets,
+    log_spectrogram,
     patches_to_image,
+    quadratic_encoding,
+    recall_task,
+    relative_offsets,
+    spectrogram_frequencies,
     tokens_to_image,
+)
+from .core import (
+    AdditiveScore,
+    FeedForward,
+    MultiHeadSelfAttention,
+    SelfAttention,
+    TransformerEncoderBlock,
+    band_to_full,
+    causal_mask,
+    chunked_attention,
+    dot_product_score,
+    graph_mask,
+    local_attention,
+    local_mask,
+    merge_heads,
+    padding_mask,
+    relative_position_matrix,
+    scaled_dot_product_attention,
+    sinusoidal_encoding,
+    softmax,
+    split_heads,
+)
+from .measuring import (
+    TensorMemoryTracker,
+    autograd_depth,
+    best_time,
+    best_times,
+    loglog_slope,
+    saved_tensor_bytes,
 )
 
 __all__ = [
@@ -51,6 +83,8 @@ __all__ = [
     "TransformerEncoderBlock",
     "autograd_depth",
     "band_to_full",
+    "best_time",
+    "best_times",
     "causal_mask",
     "chunked_attention",
     "dot_product_score",
@@ -63,6 +97,7 @@ __all__ = [
     "local_attention",
     "local_mask",
     "log_spectrogram",
+    "loglog_slope",
     "merge_heads",
     "padding_mask",
     "patches_to_image",
@@ -70,7 +105,6 @@ __all__ = [
     "recall_task",
     "relative_offsets",
     "relative_position_matrix",
-    "save_figure",
     "saved_tensor_bytes",
     "scaled_dot_product_attention",
     "sinusoidal_encoding",

@@ -128,7 +128,7 @@ def test_self_attention_matches_manual(bias):
     torch.manual_seed(9)
     module = SelfAttention(d_in=6, d_out=4, bias=bias)
     x = torch.randn(2, 5, 6)
-    output, weights = module(x)
+    output, weights = module(x, return_weights=True)
     assert output.shape == (2, 5, 4) and weights.shape == (2, 5, 5)
     expected_output, expected_weights = manual_self_attention(module, x)
     assert_close(output, expected_output)
@@ -140,7 +140,7 @@ def test_self_attention_with_causal_mask_and_no_batch():
     module = SelfAttention(d_in=6, d_out=4)
     x = torch.randn(5, 6)
     mask = torch.ones(5, 5, dtype=torch.bool).tril()
-    output, weights = module(x, mask=mask)
+    output, weights = module(x, mask=mask, return_weights=True)
     expected_output, expected_weights = manual_self_attention(module, x, mask)
     assert_close(output, expected_output)
     assert_close(weights, expected_weights)
@@ -151,7 +151,7 @@ def test_self_attention_learns_only_w_q_w_k_w_v():
     names = {name for name, _ in SelfAttention(6, 4).named_parameters()}
     assert names == {"W_q.weight", "W_k.weight", "W_v.weight"}
     module = SelfAttention(6, 4)
-    module(torch.randn(3, 6))[0].sum().backward()
+    module(torch.randn(3, 6)).sum().backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in module.parameters())
 
 
@@ -182,7 +182,7 @@ def test_property_self_attention_is_permutation_equivariant(seq, seed, data):
     module = SelfAttention(d_in=5, d_out=3)
     x = torch.randn(2, seq, 5)
 
-    output, weights = module(x)
-    output_shuffled, weights_shuffled = module(x[:, permutation])
+    output, weights = module(x, return_weights=True)
+    output_shuffled, weights_shuffled = module(x[:, permutation], return_weights=True)
     assert_close(output_shuffled, output[:, permutation])
     assert_close(weights_shuffled, weights[:, permutation][:, :, permutation])

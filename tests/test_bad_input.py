@@ -139,9 +139,7 @@ CASES = [
     ),
     (
         "mhsa_mask_dtype_fast_path",
-        lambda: MultiHeadSelfAttention(8, 2)(
-            randn(2, 5, 8), mask=torch.zeros(5, 5), need_weights=False
-        ),
+        lambda: MultiHeadSelfAttention(8, 2)(randn(2, 5, 8), mask=torch.zeros(5, 5)),
         ["bool", "torch.float32"],
     ),
     (

@@ -116,7 +116,7 @@ def test_weights_are_a_real_softmax_of_quadratic_scores():
     # with a small alpha the weights are soft: they must equal softmax(-alpha |delta - Delta|^2)
     alpha, kernel_size, height, width = 0.7, 3, 3, 4
     layer = ConvAsSelfAttention(1, 1, kernel_size, alpha=alpha).double()
-    weights = layer.attention_weights(height, width)  # (9, 12, 30)
+    weights = layer.position_weights(height, width)  # (9, 12, 30)
     p, padded_width = 1, width + 2
     for h in range(kernel_size**2):
         dr, dc = h // kernel_size - p, h % kernel_size - p
@@ -160,7 +160,7 @@ def test_alpha_controls_the_error():
 
 def test_border_queries_attend_to_padding():
     layer = ConvAsSelfAttention(1, 1, 3).double()
-    weights = layer.attention_weights(3, 3)  # keys on the 5 x 5 padded grid
+    weights = layer.position_weights(3, 3)  # keys on the 5 x 5 padded grid
     assert weights[0, 0].argmax() == 0  # query (0, 0), head Delta = (-1, -1): padded corner
     assert weights[8, 8].argmax() == 24  # query (2, 2), head Delta = (1, 1): opposite corner
 

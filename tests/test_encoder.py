@@ -84,7 +84,7 @@ def test_block_matches_the_formula(norm_first):
     x = tokens()
 
     def attend(h):
-        return block.attention(h, need_weights=True)[0]
+        return block.attention(h, return_weights=True)[0]
 
     if norm_first:
         h = x + attend(block.norm1(x))
@@ -92,8 +92,8 @@ def test_block_matches_the_formula(norm_first):
     else:
         h = block.norm1(x + attend(x))
         expected = block.norm2(h + block.feed_forward(h))
-    output, weights = block(x)
-    assert weights is None
+    output = block(x)
+    assert isinstance(output, torch.Tensor)  # no weights unless asked for
     assert_close(output, expected)
 
 
@@ -104,24 +104,24 @@ def test_post_norm_and_pre_norm_differ():
     pre = TransformerEncoderBlock(D_MODEL, HEADS, D_FF, norm_first=True)
     pre.load_state_dict(post.state_dict())
     x = tokens()
-    assert float((post(x)[0] - pre(x)[0]).detach().abs().max()) > 0.1
+    assert float((post(x) - pre(x)).detach().abs().max()) > 0.1
 
 
 def test_post_norm_output_is_normalised_per_token():
     torch.manual_seed(0)
     block = TransformerEncoderBlock(D_MODEL, HEADS, D_FF)  # LayerNorm weight 1, bias 0 at init
-    output, _ = block(tokens() * 5 + 3)
+    output = block(tokens() * 5 + 3)
     assert_close(output.mean(dim=-1), torch.zeros(BATCH, SEQ), atol=1e-5, rtol=0)
     assert_close(output.var(dim=-1, unbiased=False), torch.ones(BATCH, SEQ), atol=1e-3, rtol=0)
 
 
-def test_need_weights_returns_the_attention_weights():
+def test_return_weights_returns_the_attention_weights():
     torch.manual_seed(0)
     block = TransformerEncoderBlock(D_MODEL, HEADS, D_FF)
     mask = padding_mask(LENGTHS, SEQ)
-    fast, none = block(tokens(), mask)
-    explicit, weights = block(tokens(), mask, need_weights=True)
-    assert none is None
+    fast = block(tokens(), mask)
+    explicit, weights = block(tokens(), mask, return_weights=True)
+    assert isinstance(fast, torch.Tensor)
     assert weights.shape == (BATCH, HEADS, SEQ, SEQ)
     assert_close(weights.sum(dim=-1), torch.ones(BATCH, HEADS, SEQ))
     assert float(weights[1, :, :, 4:].detach().abs().max()) == 0.0  # padding keys get no weight
@@ -132,10 +132,10 @@ def test_dropout_is_active_in_training_only():
     torch.manual_seed(0)
     block = TransformerEncoderBlock(D_MODEL, HEADS, D_FF, dropout=0.5)
     x = tokens()
-    first, second = block(x)[0], block(x)[0]
+    first, second = block(x), block(x)
     assert not torch.allclose(first, second)
     block.eval()
-    assert torch.equal(block(x)[0], block(x)[0])
+    assert torch.equal(block(x), block(x))
 
 
 # --------------------------------------------------------------------------- against torch
@@ -150,11 +150,12 @@ def compare_with_torch(norm_first, activation="relu"):
     return layer, block, mask, is_padding, x
 
 
-@pytest.mark.parametrize("need_weights", [False, True])
+@pytest.mark.parametrize("return_weights", [False, True])
 @pytest.mark.parametrize("norm_first", [False, True])
-def test_from_torch_matches_with_a_padding_mask(norm_first, need_weights):
+def test_from_torch_matches_with_a_padding_mask(norm_first, return_weights):
     layer, block, mask, is_padding, x = compare_with_torch(norm_first)
-    ours, _ = block(x, mask, need_weights=need_weights)
+    ours = block(x, mask, return_weights=return_weights)
+    ours = ours[0] if return_weights else ours
     # With gradients enabled torch takes its ordinary ("slow") path: every position compares.
     theirs = layer(x, src_key_padding_mask=is_padding)
     assert_close(ours, theirs, atol=1e-5, rtol=1e-5)
@@ -168,16 +169,16 @@ def test_from_torch_matches_with_a_padding_mask(norm_first, need_weights):
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_from_torch_matches_without_mask_and_with_a_causal_mask(norm_first):
     layer, block, _, _, x = compare_with_torch(norm_first)
-    assert_close(block(x)[0], layer(x), atol=1e-5, rtol=1e-5)
+    assert_close(block(x), layer(x), atol=1e-5, rtol=1e-5)
     causal = causal_mask(SEQ)
-    ours = block(x, causal)[0]
+    ours = block(x, causal)
     assert_close(ours, layer(x, src_mask=~causal), atol=1e-5, rtol=1e-5)  # torch: True = NOT
     assert_close(ours, layer(x, src_mask=~causal, is_causal=True), atol=1e-5, rtol=1e-5)
 
 
 def test_forgetting_to_invert_the_mask_gives_other_outputs():
     layer, block, mask, _, x = compare_with_torch(norm_first=False)
-    ours = block(x, mask)[0]
+    ours = block(x, mask)
     wrong = layer(x, src_key_padding_mask=mask.squeeze(1))  # attends to the padding only
     real = mask.squeeze(1).clone()
     real[0] = False  # sequence 0 has no padding: with the wrong mask it attends nothing (NaN)
@@ -194,7 +195,7 @@ def test_from_torch_gelu_and_gradients():
     x_ours, x_theirs = x.clone().requires_grad_(), x.clone().requires_grad_()
     weight = torch.randn(BATCH, SEQ, D_MODEL)  # a loss that weights every output differently
     real = mask.squeeze(1).unsqueeze(-1)
-    ((block(x_ours, mask)[0] * weight * real).sum()).backward()
+    ((block(x_ours, mask) * weight * real).sum()).backward()
     ((layer(x_theirs, src_key_padding_mask=is_padding) * weight * real).sum()).backward()
     assert_close(x_ours.grad, x_theirs.grad, atol=1e-5, rtol=1e-5)
     assert_close(block.feed_forward.linear1.weight.grad, layer.linear1.weight.grad)
@@ -222,7 +223,7 @@ def test_from_torch_float64():
     block = TransformerEncoderBlock.from_torch(layer)
     x = tokens().double()
     assert block.norm1.weight.dtype == torch.float64
-    assert_close(block(x)[0], layer(x), atol=1e-12, rtol=1e-12)
+    assert_close(block(x), layer(x), atol=1e-12, rtol=1e-12)
 
 
 # --------------------------------------------------------------------------- bad inputs

@@ -73,7 +73,7 @@ def test_hand_computed_example():
     set_parameters(layer, torch.eye(2), torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 1.0]]))
     x = torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, -1.0]])
     path = torch.tensor([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=torch.bool)
-    output, weights = layer(x, graph_mask(path))
+    output, weights = layer(x, graph_mask(path), return_weights=True)
 
     e = math.e
     # node 0 attends {0, 1}: scores 1 + 0 = 1 and 1 + 1 = 2
@@ -102,7 +102,7 @@ def test_matches_edge_by_edge_loop(n_nodes, in_features, out_features, num_heads
     layer = random_layer(in_features, out_features, num_heads, slope=slope, seed=n_nodes)
     x = torch.randn(n_nodes, in_features)
     adjacency = graph_mask(random_adjacency(n_nodes, seed=n_nodes, symmetric=symmetric))
-    output, weights = layer(x, adjacency)
+    output, weights = layer(x, adjacency, return_weights=True)
     loop_out, loop_weights = loop_gat(layer, x, adjacency)
     torch.testing.assert_close(weights, loop_weights.float())
     expected = loop_out.transpose(0, 1).reshape(n_nodes, num_heads * out_features)
@@ -116,7 +116,7 @@ def test_all_ones_adjacency_is_full_attention_over_all_nodes():
     n_nodes, in_features, out_features, num_heads = 6, 5, 3, 2
     layer = random_layer(in_features, out_features, num_heads, seed=1)
     x = torch.randn(n_nodes, in_features)
-    output, weights = layer(x, torch.ones(n_nodes, n_nodes, dtype=torch.bool))
+    output, weights = layer(x, torch.ones(n_nodes, n_nodes, dtype=torch.bool), return_weights=True)
 
     z = (x @ layer.W.weight.T).reshape(n_nodes, num_heads, out_features)  # (N, heads, out)
     s_self = torch.einsum("nhf,hf->hn", z, layer.a_self)  # (heads, N)
@@ -135,8 +135,8 @@ def test_average_heads_is_the_mean_of_the_concatenated_heads():
     concat = random_layer(4, 3, 2, concat=True, seed=4)
     average = GraphAttentionLayer(4, 3, 2, concat=False)
     average.load_state_dict(concat.state_dict())
-    out_concat, w_concat = concat(x, adjacency)
-    out_average, w_average = average(x, adjacency)
+    out_concat, w_concat = concat(x, adjacency, return_weights=True)
+    out_average, w_average = average(x, adjacency, return_weights=True)
     assert out_average.shape == (5, 3) and average.output_size == 3
     torch.testing.assert_close(out_average, out_concat.reshape(5, 2, 3).mean(dim=1))
     torch.testing.assert_close(w_average, w_concat)
@@ -145,7 +145,7 @@ def test_average_heads_is_the_mean_of_the_concatenated_heads():
 def test_heads_are_independent_slices():
     layer = random_layer(4, 3, 2, seed=5)
     x, adjacency = torch.randn(6, 4), graph_mask(random_adjacency(6, seed=5))
-    output, weights = layer(x, adjacency)
+    output, weights = layer(x, adjacency, return_weights=True)
     for h in range(2):
         single = GraphAttentionLayer(4, 3)
         set_parameters(
@@ -154,7 +154,7 @@ def test_heads_are_independent_slices():
             layer.a_self[h : h + 1],
             layer.a_neighbor[h : h + 1],
         )
-        out_h, weights_h = single(x, adjacency)
+        out_h, weights_h = single(x, adjacency, return_weights=True)
         torch.testing.assert_close(output[:, h * 3 : (h + 1) * 3], out_h)
         torch.testing.assert_close(weights[h], weights_h[0])
 
@@ -165,7 +165,7 @@ def test_heads_are_independent_slices():
 def test_weights_are_zero_off_edges_and_rows_sum_to_one():
     layer = random_layer(3, 4, 2, seed=6)
     adjacency = graph_mask(random_adjacency(8, seed=6))
-    _, weights = layer(torch.randn(8, 3), adjacency)
+    _, weights = layer(torch.randn(8, 3), adjacency, return_weights=True)
     assert (weights[:, ~adjacency] == 0).all()
     assert (weights[:, adjacency] > 0).all()
     torch.testing.assert_close(weights.sum(dim=-1), torch.ones(2, 8))
@@ -178,9 +178,9 @@ def test_rows_follow_the_adjacency_not_its_transpose():
     )
     layer = random_layer(3, 2, 1, seed=7)
     x = torch.randn(4, 3)
-    _, weights = layer(x, adjacency)
+    _, weights = layer(x, adjacency, return_weights=True)
     assert torch.equal(weights[0] > 0, adjacency)
-    assert not torch.equal(layer(x, adjacency.T)[1], weights)
+    assert not torch.equal(layer(x, adjacency.T, return_weights=True)[1], weights)
     torch.testing.assert_close(weights[0, 1], torch.tensor([0.0, 1.0, 0.0, 0.0]))  # only itself
 
 
@@ -190,30 +190,30 @@ def test_isolated_node_without_self_loop_gets_zeros_not_nan():
     )  # node 3 has no edge and no self-loop
     layer = random_layer(3, 2, 2, seed=8)
     x = torch.randn(4, 3, requires_grad=True)
-    output, weights = layer(x, adjacency)
+    output, weights = layer(x, adjacency, return_weights=True)
     assert torch.isfinite(output).all() and torch.isfinite(weights).all()
     assert (weights[:, 3] == 0).all() and (output[3] == 0).all()
     output.sum().backward()
     assert torch.isfinite(x.grad).all()
     assert (x.grad[3] == 0).all()  # nobody attends node 3, and node 3 attends nobody
     # with a self-loop it keeps its own projected vector
-    output_loops, _ = layer(x, graph_mask(adjacency))
+    output_loops = layer(x, graph_mask(adjacency))
     torch.testing.assert_close(output_loops[3], layer.W(x[3]))
 
 
 def test_permuting_the_nodes_permutes_the_output():
     layer = random_layer(4, 3, 2, seed=9)
     x, adjacency = torch.randn(7, 4), graph_mask(random_adjacency(7, seed=9))
-    output, weights = layer(x, adjacency)
+    output, weights = layer(x, adjacency, return_weights=True)
     perm = torch.randperm(7, generator=torch.Generator().manual_seed(1))
-    out_p, weights_p = layer(x[perm], adjacency[perm][:, perm])
+    out_p, weights_p = layer(x[perm], adjacency[perm][:, perm], return_weights=True)
     torch.testing.assert_close(out_p, output[perm])
     torch.testing.assert_close(weights_p, weights[:, perm][:, :, perm])
 
 
 def test_gradients_reach_every_parameter():
     layer = random_layer(4, 3, 2, seed=10)
-    output, _ = layer(torch.randn(6, 4), graph_mask(random_adjacency(6, seed=10)))
+    output = layer(torch.randn(6, 4), graph_mask(random_adjacency(6, seed=10)))
     (output**2).sum().backward()
     for name, parameter in layer.named_parameters():
         assert parameter.grad is not None and parameter.grad.abs().sum() > 0, name
@@ -225,7 +225,9 @@ def test_parameter_shapes_and_float64():
     assert layer.a_self.shape == (4, 3) and layer.a_neighbor.shape == (4, 3)
     assert sum(p.numel() for p in layer.parameters()) == 12 * 5 + 2 * 4 * 3
     layer = layer.double()
-    output, weights = layer(torch.randn(6, 5, dtype=torch.float64), torch.ones(6, 6).bool())
+    output, weights = layer(
+        torch.randn(6, 5, dtype=torch.float64), torch.ones(6, 6).bool(), return_weights=True
+    )
     assert output.dtype == weights.dtype == torch.float64
     assert output.shape == (6, 12) and weights.shape == (4, 6, 6)
     assert "num_heads=4" in repr(layer)

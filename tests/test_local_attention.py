@@ -10,7 +10,7 @@ from helpers import (
     local_mask,
     scaled_dot_product_attention,
 )
-from helpers.local_attention import band_validity
+from helpers.core.local_attention import band_validity
 
 # (q batch, k batch, v batch, L, d, d_v, left, right): d != d_v and left != right, so neither a
 # transposed operand nor swapped sides can pass; windows that stick out at both ends.

@@ -86,7 +86,7 @@ def test_from_torch_matches_multihead_attention(bias, name, mask, torch_kwargs):
     expected, expected_weights = reference(
         x, x, x, need_weights=True, average_attn_weights=False, **torch_kwargs
     )
-    output, weights = ours(x, mask=mask)
+    output, weights = ours(x, mask=mask, return_weights=True)
     assert output.shape == (BATCH, SEQ, D_MODEL) and weights.shape == (BATCH, HEADS, SEQ, SEQ)
     assert_close(output, expected, atol=1e-5, rtol=1e-5)
     assert_close(weights, expected_weights, atol=1e-5, rtol=1e-5)
@@ -94,9 +94,9 @@ def test_from_torch_matches_multihead_attention(bias, name, mask, torch_kwargs):
     _, averaged = reference(x, x, x, need_weights=True, **torch_kwargs)
     assert_close(weights.mean(dim=1), averaged, atol=1e-5, rtol=1e-5)
 
-    fast, no_weights = ours(x, mask=mask, need_weights=False)
+    fast = ours(x, mask=mask)
     expected_fast, _ = reference(x, x, x, need_weights=False, **torch_kwargs)
-    assert no_weights is None
+    assert isinstance(fast, torch.Tensor)  # no weights unless asked for
     assert_close(fast, expected_fast, atol=1e-5, rtol=1e-5)
 
 
@@ -115,7 +115,7 @@ def test_from_torch_keeps_dtype():
     reference = nn.MultiheadAttention(D_MODEL, HEADS, batch_first=True).double()
     ours = MultiHeadSelfAttention.from_torch(reference)
     x = torch.randn(BATCH, SEQ, D_MODEL, dtype=torch.float64)
-    assert_close(ours(x)[0], reference(x, x, x)[0])
+    assert_close(ours(x), reference(x, x, x)[0])
 
 
 @pytest.mark.parametrize(("name", "mask", "torch_kwargs"), MASK_CASES, ids=MASK_IDS)
@@ -123,11 +123,11 @@ def test_fast_path_equals_teaching_path(name, mask, torch_kwargs):
     torch.manual_seed(4)
     module = MultiHeadSelfAttention(D_MODEL, HEADS)
     x = torch.randn(BATCH, SEQ, D_MODEL)
-    assert_close(module(x, mask, need_weights=False)[0], module(x, mask, need_weights=True)[0])
+    assert_close(module(x, mask), module(x, mask, return_weights=True)[0])
 
 
-@pytest.mark.parametrize("need_weights", [True, False])
-def test_fully_masked_query_gives_output_bias_and_finite_gradients(need_weights):
+@pytest.mark.parametrize("return_weights", [True, False])
+def test_fully_masked_query_gives_output_bias_and_finite_gradients(return_weights):
     torch.manual_seed(5)
     module = MultiHeadSelfAttention(D_MODEL, HEADS)
     with torch.no_grad():
@@ -136,7 +136,8 @@ def test_fully_masked_query_gives_output_bias_and_finite_gradients(need_weights)
     mask = torch.ones(BATCH, SEQ, SEQ, dtype=torch.bool)
     mask[0, 2] = False  # query 2 of the first sequence may attend nothing
 
-    output, _ = module(x, mask=mask, need_weights=need_weights)
+    output = module(x, mask=mask, return_weights=return_weights)
+    output = output[0] if return_weights else output
     assert torch.isfinite(output).all()
     assert_close(output[0, 2], module.W_o.bias.detach())  # attention gave zeros
     output.sum().backward()
@@ -152,11 +153,13 @@ def test_gradients_flow_and_agree_between_paths():
     upstream = torch.randn(BATCH, SEQ, D_MODEL)
 
     gradients = {}
-    for need_weights in (True, False):
+    for return_weights in (True, False):
         module.zero_grad(set_to_none=True)
         x_input = x.clone().requires_grad_()
-        (module(x_input, mask, need_weights=need_weights)[0] * upstream).sum().backward()
-        gradients[need_weights] = [x_input.grad] + [p.grad for p in module.parameters()]
+        output = module(x_input, mask, return_weights=return_weights)
+        output = output[0] if return_weights else output
+        (output * upstream).sum().backward()
+        gradients[return_weights] = [x_input.grad] + [p.grad for p in module.parameters()]
 
     for teaching, fast in zip(gradients[True], gradients[False], strict=True):
         assert teaching.abs().sum() > 0
@@ -168,10 +171,10 @@ def test_heads_see_only_their_own_slice():
     torch.manual_seed(7)
     module = MultiHeadSelfAttention(D_MODEL, HEADS, bias=False)
     x = torch.randn(1, SEQ, D_MODEL)
-    _, before = module(x)
+    _, before = module(x, return_weights=True)
     with torch.no_grad():
         module.W_qkv.weight[D_MODEL : D_MODEL + 4].mul_(3.0)  # rows of W_k for head 0
-    _, after = module(x)
+    _, after = module(x, return_weights=True)
     assert not torch.allclose(before[:, 0], after[:, 0])
     assert_close(before[:, 1:], after[:, 1:])
 
@@ -183,8 +186,8 @@ def test_property_multi_head_is_permutation_equivariant(seq, seed, data):
     torch.manual_seed(seed)
     module = MultiHeadSelfAttention(D_MODEL, HEADS)
     x = torch.randn(2, seq, D_MODEL)
-    output, weights = module(x)
-    output_shuffled, weights_shuffled = module(x[:, permutation])
+    output, weights = module(x, return_weights=True)
+    output_shuffled, weights_shuffled = module(x[:, permutation], return_weights=True)
     assert_close(output_shuffled, output[:, permutation])
     assert_close(weights_shuffled, weights[:, :, permutation][..., permutation])
 
@@ -206,7 +209,7 @@ def test_fast_path_gives_zeros_even_where_torch_gives_nan(monkeypatch):
     x = torch.randn(BATCH, SEQ, D_MODEL, requires_grad=True)
     mask = torch.ones(BATCH, SEQ, SEQ, dtype=torch.bool)
     mask[1, 0] = False
-    output, _ = module(x, mask=mask, need_weights=False)
-    assert_close(output, module(x, mask=mask, need_weights=True)[0])
+    output = module(x, mask=mask)
+    assert_close(output, module(x, mask=mask, return_weights=True)[0])
     output.sum().backward()
     assert torch.isfinite(x.grad).all()

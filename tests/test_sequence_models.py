@@ -1,4 +1,5 @@
-"""helpers.sequence_models: the recall task, the two classifiers and the two measuring tools."""
+"""helpers.applications.sequence_tasks and sequence_models (the recall task, the two classifiers)
+and helpers.measuring.autograd (autograd_depth, saved_tensor_bytes)."""
 
 import math
 
@@ -90,8 +91,8 @@ def test_attention_classifier_matches_its_formula():
     attended, weights = reference(x, x, x, average_attn_weights=False)
     expected = (x + attended)[:, -1] @ model.head.weight.T + model.head.bias  # (4, 3)
     assert_close(model(tokens), expected)
-    assert_close(model.attention_weights(tokens), weights)
-    assert model.attention_weights(tokens).shape == (4, 2, 7, 7)
+    assert_close(model.attention_map(tokens), weights)
+    assert model.attention_map(tokens).shape == (4, 2, 7, 7)
 
 
 def test_attention_classifier_uses_positions():
@@ -215,7 +216,7 @@ def test_depth_of_self_attention_does_not_depend_on_the_length():
     depths = []
     for length in (3, 17, 40):
         x = torch.randn(1, length, 8, requires_grad=True)
-        depths.append(autograd_depth(layer(x)[0], [x])[0])
+        depths.append(autograd_depth(layer(x, return_weights=True)[0], [x])[0])
     assert len(set(depths)) == 1
 
 
@@ -285,7 +286,11 @@ def test_saved_bytes_of_attention_grow_like_length_squared():
     sizes = []
     for length in (64, 256):
         x = torch.randn(1, length, 8, requires_grad=True)
-        sizes.append(saved_tensor_bytes(lambda x=x: layer(x)[0], exclude=layer.parameters()))
+        sizes.append(
+            saved_tensor_bytes(
+                lambda x=x: layer(x, return_weights=True)[0], exclude=layer.parameters()
+            )
+        )
     slope = math.log(sizes[1] / sizes[0]) / math.log(4)
     assert 1.8 < slope <= 2.0
 

@@ -113,7 +113,7 @@ def test_sagan_block_matches_manual_computation():
     with torch.no_grad():
         block.gamma.fill_(0.7)
     x = random_image(2, 16, 5, 7, seed=7)
-    output, weights = block(x)
+    output, weights = block(x, return_weights=True)
     expected_output, expected_weights = manual_sagan(block, x)
     assert output.shape == (2, 16, 5, 7)
     assert weights.shape == (2, 35, 35)
@@ -128,7 +128,7 @@ def test_sagan_block_starts_as_the_identity():
     assert block.W_q.out_channels == 1 and block.W_v.out_channels == 8
     assert block.gamma.item() == 0.0
     x = random_image(3, 8, 4, 6, seed=8)
-    output, _ = block(x)
+    output = block(x)
     assert torch.equal(output, x)
     output.sum().backward()
     assert block.gamma.grad is not None and block.gamma.grad.abs() > 0  # gamma can learn
@@ -140,8 +140,8 @@ def test_sagan_block_single_image_and_reduction_one():
     with torch.no_grad():
         block.gamma.fill_(1.0)
     image = random_image(3, 4, 6, seed=9)
-    output, weights = block(image)
-    batched_output, batched_weights = block(image.unsqueeze(0))
+    output, weights = block(image, return_weights=True)
+    batched_output, batched_weights = block(image.unsqueeze(0), return_weights=True)
     assert output.shape == (3, 4, 6) and weights.shape == (24, 24)
     assert_close(output, batched_output[0])
     assert_close(weights, batched_weights[0])
@@ -154,7 +154,7 @@ def test_sagan_attention_is_attention_over_pixel_tokens():
     q = image_to_tokens(block.W_q(x))
     k = image_to_tokens(block.W_k(x))
     v = image_to_tokens(block.W_v(x))
-    _, weights = block(x)
+    _, weights = block(x, return_weights=True)
     expected = scaled_dot_product_attention(q, k, v, scale=1.0, return_weights=True)[1]
     assert_close(weights, expected)
 

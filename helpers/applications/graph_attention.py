@@ -19,31 +19,20 @@ so that each node also keeps its own vector.
 from __future__ import annotations
 
 import math
-import numbers
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+from torch import Tensor, nn
 
-from ._validation import (
-    broadcast_batch_shape,
-    check_bool_mask,
-    check_floating,
+from ..core.softmax import softmax
+from ..core.validation import (
+    check_finite_number,
+    check_flag,
+    check_gat_score_inputs,
+    check_graph,
     check_int,
-    check_rank,
-    check_size,
-    shape_of,
 )
-from .softmax import softmax
-
-
-def _check_slope(negative_slope: object) -> None:
-    if (
-        isinstance(negative_slope, bool)
-        or not isinstance(negative_slope, numbers.Real)
-        or not math.isfinite(negative_slope)
-    ):
-        raise ValueError(f"negative_slope must be a finite real number, got {negative_slope!r}")
 
 
 def gat_scores(
@@ -68,20 +57,7 @@ def gat_scores(
     Returns:
         Scores ``(..., N, N)``, not symmetric in general.
     """
-    check_floating(z, "z")
-    check_rank(z, "z", "(..., N, F)", min_rank=2)
-    n_features = z.shape[-1]
-    for name, a in (("a_self", a_self), ("a_neighbor", a_neighbor)):
-        check_floating(a, name)
-        if not 1 <= a.ndim <= z.ndim - 1 or a.shape[-1] != n_features:
-            raise ValueError(
-                f"{name} must have shape (..., F) with fewer dimensions than z and "
-                f"F = z.shape[-1] = {n_features}, got {name}.shape={shape_of(a)} and "
-                f"z.shape={shape_of(z)}"
-            )
-        broadcast_batch_shape({"z": z.shape[:-2], name: a.shape[:-1]})
-    _check_slope(negative_slope)
-
+    check_gat_score_inputs(z, a_self, a_neighbor, negative_slope)
     score_self = z @ a_self.unsqueeze(-1)  # (..., N, 1): a_self . z_i, one per attending node
     score_neighbor = z @ a_neighbor.unsqueeze(-1)  # (..., N, 1): a_neighbor . z_j
     pair_sums = score_self + score_neighbor.transpose(-2, -1)  # (..., N, N) by broadcasting
@@ -123,9 +99,8 @@ class GraphAttentionLayer(nn.Module):
         check_int(in_features, "in_features", minimum=1)
         check_int(out_features, "out_features", minimum=1)
         check_int(num_heads, "num_heads", minimum=1)
-        if not isinstance(concat, bool):
-            raise ValueError(f"concat must be True or False, got {concat!r}")
-        _check_slope(negative_slope)
+        check_flag(concat, "concat")
+        check_finite_number(negative_slope, "negative_slope")
         self.in_features, self.out_features = in_features, out_features
         self.num_heads, self.concat = num_heads, concat
         self.negative_slope = float(negative_slope)
@@ -133,6 +108,17 @@ class GraphAttentionLayer(nn.Module):
         self.a_self = nn.Parameter(torch.empty(num_heads, out_features))
         self.a_neighbor = nn.Parameter(torch.empty(num_heads, out_features))
         self.reset_parameters()
+
+    if TYPE_CHECKING:  # the package's convention, for type checkers: the output, or a pair
+        # fmt: off
+        @overload
+        def __call__(self, x: Tensor, adjacency: Tensor,
+                     *, return_weights: Literal[False] = ...) -> Tensor: ...
+        @overload
+        def __call__(self, x: Tensor, adjacency: Tensor,
+                     *, return_weights: Literal[True]) -> tuple[Tensor, Tensor]: ...
+        # fmt: on
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 
     def reset_parameters(self) -> None:
         """Glorot-uniform initialisation, as in the GAT paper.
@@ -151,8 +137,8 @@ class GraphAttentionLayer(nn.Module):
         return self.num_heads * self.out_features if self.concat else self.out_features
 
     def forward(
-        self, x: torch.Tensor, adjacency: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+        self, x: torch.Tensor, adjacency: torch.Tensor, *, return_weights: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Attend every node of ``x`` to the nodes ``adjacency`` allows.
 
         Args:
@@ -160,31 +146,23 @@ class GraphAttentionLayer(nn.Module):
             adjacency: bool ``(N, N)``; ``adjacency[i, j]`` True = node ``i`` may attend node
                 ``j``. Used as given: include self-loops with ``helpers.graph_mask``. A node
                 that may attend nothing gets a zero output (no NaN).
+            return_weights: also return the attention weights (keyword only).
 
         Returns:
-            ``(output, weights)``: output ``(N, num_heads * out_features)`` (concat) or
-            ``(N, out_features)`` (average); weights ``(num_heads, N, N)``, each row summing to
-            1 over the allowed neighbours.
+            ``output`` ``(N, num_heads * out_features)`` (concat) or ``(N, out_features)``
+            (average), or ``(output, weights)`` with weights ``(num_heads, N, N)``, each row
+            summing to 1 over the allowed neighbours.
         """
-        check_floating(x, "x")
-        check_rank(x, "x", "(N, in_features)", min_rank=2, max_rank=2)
-        check_size(x, "x", -1, self.in_features, "in_features")
-        check_bool_mask(adjacency, "adjacency")
+        check_graph(x, adjacency, self.in_features)
         n_nodes = x.shape[0]
-        if adjacency.shape != (n_nodes, n_nodes):
-            raise ValueError(
-                f"adjacency must have shape (N, N) with N = x.shape[0] = {n_nodes} nodes, "
-                f"got adjacency.shape={shape_of(adjacency)} and x.shape={shape_of(x)}"
-            )
-
         z = self.W(x)  # (N, heads * out)
         z = z.view(n_nodes, self.num_heads, self.out_features).transpose(0, 1)  # (heads, N, out)
         scores = gat_scores(z, self.a_self, self.a_neighbor, self.negative_slope)  # (heads, N, N)
         weights = softmax(scores, dim=-1, mask=adjacency)  # (heads, N, N), 0 on non-edges
         heads = weights @ z  # (heads, N, out): weighted sum over each node's neighbours
-        if self.concat:
-            return heads.transpose(0, 1).reshape(n_nodes, -1), weights  # (N, heads * out)
-        return heads.mean(dim=0), weights  # (N, out): the average of the heads
+        concatenated = heads.transpose(0, 1).reshape(n_nodes, -1)  # (N, heads * out)
+        output = concatenated if self.concat else heads.mean(dim=0)  # or (N, out): the average
+        return (output, weights) if return_weights else output
 
     def extra_repr(self) -> str:
         return (

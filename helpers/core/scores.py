@@ -14,33 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._validation import (
-    broadcast_batch_shape,
-    check_floating,
-    check_int,
-    check_rank,
-    check_size,
-    shape_of,
-)
-
-
-def _is_single_query(q: torch.Tensor, k: torch.Tensor) -> bool:
-    """Check ``q`` ``(..., L, d_q)`` or ``(..., d_q)`` against ``k`` ``(..., S, d_k)``.
-
-    Returns True when ``q`` is a single query (one dimension fewer than ``k``).
-    """
-    check_floating(q, "q")
-    check_floating(k, "k")
-    check_rank(k, "k", "(..., S, d)", min_rank=2)
-    if q.ndim not in (k.ndim - 1, k.ndim):
-        raise ValueError(
-            f"q must have shape (..., L, d) (as many dimensions as k) or (..., d) (one query, "
-            f"one dimension fewer than k); got q.shape={shape_of(q)} and k.shape={shape_of(k)}"
-        )
-    single_query = q.ndim == k.ndim - 1
-    q_batch = q.shape[:-1] if single_query else q.shape[:-2]
-    broadcast_batch_shape({"q": q_batch, "k": k.shape[:-2]})
-    return single_query
+from .validation import check_int, check_query_and_keys, check_size
 
 
 def dot_product_score(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
@@ -53,12 +27,7 @@ def dot_product_score(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     Returns:
         Scores ``(..., L, S)``, or ``(..., S)`` for a single query.
     """
-    single_query = _is_single_query(q, k)
-    if q.shape[-1] != k.shape[-1]:
-        raise ValueError(
-            f"q and k must have the same last dimension d, "
-            f"got q.shape={shape_of(q)} and k.shape={shape_of(k)}"
-        )
+    single_query = check_query_and_keys(q, k)
     if single_query:
         return (k @ q.unsqueeze(-1)).squeeze(-1)  # (..., S, d) @ (..., d, 1) -> (..., S)
     return q @ k.transpose(-2, -1)  # (..., L, d) @ (..., d, S) -> (..., L, S)
@@ -93,7 +62,7 @@ class AdditiveScore(nn.Module):
 
         A single query ``(..., d_q)`` gives scores ``(..., S)``.
         """
-        single_query = _is_single_query(q, k)
+        single_query = check_query_and_keys(q, k, same_size=False)
         check_size(q, "q", -1, self.d_q, "d_q")
         check_size(k, "k", -1, self.d_k, "d_k")
         if single_query:

@@ -16,16 +16,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validation import (
-    check_bool_mask,
-    check_broadcastable,
+from .attention import SelfAttentionLayer, scaled_dot_product_attention
+from .validation import (
     check_floating,
-    check_int,
+    check_heads,
+    check_layer_input,
+    check_multi_head_mask,
     check_rank,
-    check_size,
-    shape_of,
+    check_split_heads,
+    check_torch_multi_head,
 )
-from .attention import scaled_dot_product_attention
 
 
 def split_heads(x: torch.Tensor, num_heads: int) -> torch.Tensor:
@@ -34,16 +34,8 @@ def split_heads(x: torch.Tensor, num_heads: int) -> torch.Tensor:
     Head ``i`` gets features ``i * d_head : (i + 1) * d_head`` (the layout
     ``nn.MultiheadAttention`` uses), with ``d_head = d_model / num_heads``.
     """
-    check_int(num_heads, "num_heads", minimum=1)
-    check_floating(x, "x")
-    check_rank(x, "x", "(..., seq, d_model)", min_rank=2)
-    d_model = x.shape[-1]
-    if d_model % num_heads != 0:
-        raise ValueError(
-            f"d_model={d_model} (last dimension of x with shape {shape_of(x)}) "
-            f"is not divisible by num_heads={num_heads}"
-        )
-    d_head = d_model // num_heads
+    check_split_heads(x, num_heads)
+    d_head = x.shape[-1] // num_heads
     x = x.unflatten(-1, (num_heads, d_head))  # (..., seq, heads, d_head)
     return x.transpose(-3, -2)  # (..., heads, seq, d_head)
 
@@ -77,7 +69,7 @@ def _attention_without_weights(
     return output.masked_fill(~has_allowed_key, 0.0)
 
 
-class MultiHeadSelfAttention(nn.Module):
+class MultiHeadSelfAttention(SelfAttentionLayer):
     """Multi-head self-attention, equal to ``nn.MultiheadAttention(batch_first=True)``.
 
     Parameters (same layout as ``nn.MultiheadAttention``, so :meth:`from_torch` is a plain copy):
@@ -95,10 +87,7 @@ class MultiHeadSelfAttention(nn.Module):
 
     def __init__(self, d_model: int, num_heads: int, bias: bool = True) -> None:
         super().__init__()
-        check_int(d_model, "d_model", minimum=1)
-        check_int(num_heads, "num_heads", minimum=1)
-        if d_model % num_heads != 0:
-            raise ValueError(f"d_model={d_model} is not divisible by num_heads={num_heads}")
+        check_heads(d_model, num_heads)
         self.d_model = d_model
         self.num_heads = num_heads
         self.d_head = d_model // num_heads
@@ -106,8 +95,8 @@ class MultiHeadSelfAttention(nn.Module):
         self.W_o = nn.Linear(d_model, d_model, bias=bias)
 
     def forward(
-        self, x: torch.Tensor, mask: torch.Tensor | None = None, need_weights: bool = True
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        self, x: torch.Tensor, mask: torch.Tensor | None = None, *, return_weights: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Multi-head self-attention over the tokens of ``x``.
 
         Args:
@@ -115,47 +104,31 @@ class MultiHeadSelfAttention(nn.Module):
             mask: optional bool tensor, True = may attend, shaped (or broadcastable to)
                 ``(seq, seq)``, ``(batch, seq, seq)`` (the same for every head; a padding mask
                 ``(batch, 1, seq)`` fits here) or ``(batch, heads, seq, seq)``.
-            need_weights: True runs the explicit teaching path
-                (:func:`helpers.scaled_dot_product_attention`) and returns the weights;
-                False runs PyTorch's fused ``F.scaled_dot_product_attention`` and returns None.
+            return_weights: (keyword only) True runs the explicit teaching path
+                (:func:`helpers.scaled_dot_product_attention`) and also returns the weights;
+                False (the default) runs PyTorch's fused ``F.scaled_dot_product_attention``.
 
         Returns:
-            ``(output, weights)``: output ``(batch, seq, d_model)``, weights
-            ``(batch, heads, seq, seq)`` or None. A query that may attend no key gets zeros
-            from the attention, i.e. the output row is ``W_o``'s bias.
+            ``output`` ``(batch, seq, d_model)``, or ``(output, weights)`` with weights
+            ``(batch, heads, seq, seq)``. A query that may attend no key gets zeros from the
+            attention, i.e. the output row is ``W_o``'s bias.
         """
-        check_floating(x, "x")
-        check_rank(x, "x", "(batch, seq, d_model)", min_rank=3, max_rank=3)
-        check_size(x, "x", -1, self.d_model, "d_model")
+        check_layer_input(x, "x", "(batch, seq, d_model)", 3, 3, -1, self.d_model, "d_model")
         batch, seq, _ = x.shape
         if mask is not None:
-            mask = self._mask_for_heads(mask, batch, seq)  # (batch|1, heads|1, seq|1, seq)
+            check_multi_head_mask(mask, batch, self.num_heads, seq)
+            if mask.ndim == 3:
+                mask = mask.unsqueeze(1)  # (batch, 1, seq|1, seq): the same for every head
 
         q, k, v = self.W_qkv(x).chunk(3, dim=-1)  # 3 x (batch, seq, d_model)
         q = split_heads(q, self.num_heads)  # (batch, heads, seq, d_head)
         k = split_heads(k, self.num_heads)  # (batch, heads, seq, d_head)
         v = split_heads(v, self.num_heads)  # (batch, heads, seq, d_head)
-        if need_weights:
-            heads, weights = scaled_dot_product_attention(q, k, v, mask=mask, return_weights=True)
-        else:
-            heads, weights = _attention_without_weights(q, k, v, mask), None
-        output = self.W_o(merge_heads(heads))  # (batch, seq, d_model)
-        return output, weights
-
-    def _mask_for_heads(self, mask: torch.Tensor, batch: int, seq: int) -> torch.Tensor:
-        """Check ``mask`` and give it a heads dimension: ``(..., seq, seq)`` -> 4 dimensions."""
-        check_bool_mask(mask)
-        if mask.ndim in (2, 3):
-            check_broadcastable(mask, (batch, seq, seq), "mask", "(batch, seq, seq)")
-            return mask if mask.ndim == 2 else mask.unsqueeze(1)  # same for every head
-        if mask.ndim == 4:
-            target = (batch, self.num_heads, seq, seq)
-            check_broadcastable(mask, target, "mask", "(batch, heads, seq, seq)")
-            return mask
-        raise ValueError(
-            f"mask must have shape (seq, seq), (batch, seq, seq) or (batch, heads, seq, seq), "
-            f"got {mask.ndim} dimensions with shape {shape_of(mask)}"
-        )
+        if not return_weights:  # the fast path: PyTorch's fused kernel, no weights kept
+            heads = _attention_without_weights(q, k, v, mask)  # (batch, heads, seq, d_head)
+            return self.W_o(merge_heads(heads))  # (batch, seq, d_model)
+        heads, weights = scaled_dot_product_attention(q, k, v, mask=mask, return_weights=True)
+        return self.W_o(merge_heads(heads)), weights  # (batch, seq, d_model), (b, h, seq, seq)
 
     @classmethod
     def from_torch(cls, module: nn.MultiheadAttention) -> MultiHeadSelfAttention:
@@ -167,32 +140,7 @@ class MultiHeadSelfAttention(nn.Module):
         ``nn.MultiheadAttention``'s ``attn_mask`` / ``key_padding_mask`` True = may NOT attend.
         Pass ``attn_mask=~mask`` to the torch module.
         """
-        if not isinstance(module, nn.MultiheadAttention):
-            raise ValueError(
-                f"module must be an nn.MultiheadAttention, got {type(module).__name__}"
-            )
-        if not module.batch_first:
-            raise ValueError(
-                "module must be created with batch_first=True (inputs (batch, seq, d_model)), "
-                "got batch_first=False"
-            )
-        if not module._qkv_same_embed_dim:
-            raise ValueError(
-                f"module must have kdim == vdim == embed_dim={module.embed_dim}, "
-                f"got kdim={module.kdim}, vdim={module.vdim}"
-            )
-        if module.bias_k is not None or module.add_zero_attn:
-            raise ValueError(
-                "module must not use add_bias_kv=True or add_zero_attn=True "
-                "(they add extra keys that self-attention over x does not have)"
-            )
-        has_bias = module.in_proj_bias is not None
-        if (module.out_proj.bias is not None) != has_bias:
-            raise ValueError(
-                "module must have biases in both projections or in neither, got "
-                f"in_proj_bias={'set' if has_bias else 'None'} and "
-                f"out_proj.bias={'None' if has_bias else 'set'}"
-            )
+        has_bias = check_torch_multi_head(module)
         copy = cls(module.embed_dim, module.num_heads, bias=has_bias)
         copy = copy.to(device=module.in_proj_weight.device, dtype=module.in_proj_weight.dtype)
         with torch.no_grad():

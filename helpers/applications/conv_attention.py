@@ -40,15 +40,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validation import (
-    check_floating,
+from ..core.softmax import softmax
+from ..core.validation import (
+    check_conv_for_attention,
     check_int,
+    check_layer_input,
+    check_odd_kernel_size,
+    check_offsets,
     check_positive_number,
-    check_rank,
-    check_size,
-    shape_of,
+    check_same_dtype,
 )
-from .softmax import softmax
+from .vision import FeatureMapAttentionLayer
 
 DEFAULT_ALPHA = 40.0  # exp(-40) = 4e-18: the softmax is one-hot far below float64 rounding
 
@@ -85,9 +87,7 @@ def quadratic_encoding(offsets: torch.Tensor) -> torch.Tensor:
     Returns:
         ``(..., 3)`` float tensor (float32 for integer input, else the input's dtype).
     """
-    if not isinstance(offsets, torch.Tensor) or offsets.ndim == 0 or offsets.shape[-1] != 2:
-        got = shape_of(offsets) if isinstance(offsets, torch.Tensor) else type(offsets).__name__
-        raise ValueError(f"offsets must be a tensor of shape (..., 2) (row, column), got {got}")
+    check_offsets(offsets)
     delta = offsets if offsets.is_floating_point() else offsets.float()
     return torch.cat([(delta**2).sum(-1, keepdim=True), delta], dim=-1)  # (..., 3)
 
@@ -98,21 +98,13 @@ def kernel_offsets(kernel_size: int) -> torch.Tensor:
     ``Delta_h = (ky - K // 2, kx - K // 2)``: head 0 looks up-left, head ``K^2 // 2`` at the
     query pixel itself, the last head down-right.
     """
-    check_int(kernel_size, "kernel_size", minimum=1)
-    _check_odd(kernel_size)
+    check_odd_kernel_size(kernel_size)
     half = kernel_size // 2
     ky, kx = torch.meshgrid(torch.arange(kernel_size), torch.arange(kernel_size), indexing="ij")
     return torch.stack([ky, kx], dim=-1).reshape(-1, 2) - half  # (K^2, 2)
 
 
-def _check_odd(kernel_size: int) -> None:
-    if kernel_size % 2 == 0:
-        raise ValueError(
-            f"kernel_size must be odd (a centred K x K kernel), got kernel_size={kernel_size}"
-        )
-
-
-class ConvAsSelfAttention(nn.Module):
+class ConvAsSelfAttention(FeatureMapAttentionLayer):
     """Multi-head self-attention with ``K^2`` heads that computes a ``K x K`` convolution.
 
     Stride 1, zero padding ``K // 2`` (the output has the input's height and width), no dilation,
@@ -150,8 +142,7 @@ class ConvAsSelfAttention(nn.Module):
         super().__init__()
         check_int(in_channels, "in_channels", minimum=1)
         check_int(out_channels, "out_channels", minimum=1)
-        check_int(kernel_size, "kernel_size", minimum=1)
-        _check_odd(kernel_size)
+        check_odd_kernel_size(kernel_size)
         check_positive_number(alpha, "alpha")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.padding = kernel_size, kernel_size // 2
@@ -176,41 +167,13 @@ class ConvAsSelfAttention(nn.Module):
         ``padding="same"``), dilation 1 and ``groups=1``; anything else raises ``ValueError``.
         Head ``h = ky * K + kx`` gets ``W_v^h = conv.weight[:, :, ky, kx]^T``.
         """
-        if not isinstance(conv, nn.Conv2d):
-            raise ValueError(f"conv must be an nn.Conv2d, got {type(conv).__name__}")
-        k_rows, k_cols = conv.kernel_size
-        if k_rows != k_cols:
-            raise ValueError(
-                f"conv must have a square kernel, got kernel_size={tuple(conv.kernel_size)}"
-            )
-        if k_rows % 2 == 0:
-            raise ValueError(
-                f"conv must have an odd kernel size (a centred kernel), got "
-                f"kernel_size={tuple(conv.kernel_size)}"
-            )
-        half = k_rows // 2
-        if tuple(conv.stride) != (1, 1):
-            raise ValueError(f"conv must have stride 1, got stride={tuple(conv.stride)}")
-        if tuple(conv.dilation) != (1, 1):
-            raise ValueError(f"conv must have dilation 1, got dilation={tuple(conv.dilation)}")
-        if conv.groups != 1:
-            raise ValueError(f"conv must have groups=1, got groups={conv.groups}")
-        padding = conv.padding
-        same = padding == "same" or (padding == "valid" and half == 0)
-        if not same and (isinstance(padding, str) or tuple(padding) != (half, half)):
-            shown = padding if isinstance(padding, str) else tuple(padding)
-            raise ValueError(
-                f"conv must have padding=kernel_size//2=({half}, {half}) so that the output "
-                f"has the input's size, got padding={shown!r} for "
-                f"kernel_size={tuple(conv.kernel_size)}"
-            )
-        if conv.padding_mode != "zeros":
-            raise ValueError(
-                f"conv must pad with zeros (padding_mode='zeros'), got "
-                f"padding_mode={conv.padding_mode!r}"
-            )
+        kernel_size = check_conv_for_attention(conv)
         layer = cls(
-            conv.in_channels, conv.out_channels, k_rows, bias=conv.bias is not None, alpha=alpha
+            conv.in_channels,
+            conv.out_channels,
+            kernel_size,
+            bias=conv.bias is not None,
+            alpha=alpha,
         )
         layer = layer.to(device=conv.weight.device, dtype=conv.weight.dtype)
         with torch.no_grad():
@@ -232,7 +195,7 @@ class ConvAsSelfAttention(nn.Module):
         encoding = quadratic_encoding(offsets).to(self.value_weight)  # (L, S, 3)
         return torch.einsum("lsr,hr->hls", encoding, self.positional_vectors())  # (K^2, L, S)
 
-    def attention_weights(self, height: int, width: int) -> torch.Tensor:
+    def position_weights(self, height: int, width: int) -> torch.Tensor:
         """``(K^2, H * W, S)``: the softmax of :meth:`attention_scores` over the keys.
 
         Content-independent: the same for every image of this size. Each row sums to 1 and is
@@ -241,27 +204,26 @@ class ConvAsSelfAttention(nn.Module):
         return softmax(self.attention_scores(height, width), dim=-1)
 
     def forward(
-        self, x: torch.Tensor, return_weights: bool = False
+        self, x: torch.Tensor, *, return_weights: bool = False
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Apply the layer to images ``x`` ``(B, C_in, H, W)``.
 
+        Args:
+            x: images ``(B, C_in, H, W)`` in the dtype of the layer's weights.
+            return_weights: also return the attention weights (keyword only).
+
         Returns:
-            ``(B, C_out, H, W)``, or ``(output, weights)`` with ``return_weights=True``, weights
+            ``output`` ``(B, C_out, H, W)``, or ``(output, weights)`` with weights
             ``(B, K^2, H * W, S)`` with ``S = (H + 2p)(W + 2p)`` keys (the same for every image).
         """
-        check_floating(x, "x")
-        check_rank(x, "x", "(batch, channels, height, width)", min_rank=4, max_rank=4)
-        check_size(x, "x", 1, self.in_channels, "in_channels")
-        if x.dtype != self.value_weight.dtype:
-            raise ValueError(
-                f"x has dtype {x.dtype} but the layer's weights are {self.value_weight.dtype}; "
-                f"convert one of them (e.g. layer.to(x.dtype))"
-            )
+        layout = "(batch, channels, height, width)"
+        check_layer_input(x, "x", layout, 4, 4, 1, self.in_channels, "in_channels")
+        check_same_dtype(x, self.value_weight)
         batch, _, height, width = x.shape
         p = self.padding
         padded = F.pad(x, (p, p, p, p))  # (B, C_in, H + 2p, W + 2p): zeros, like the conv
         keys = padded.flatten(2).transpose(1, 2)  # (B, S, C_in): one token per padded pixel
-        weights = self.attention_weights(height, width)  # (K^2, L, S)
+        weights = self.position_weights(height, width)  # (K^2, L, S)
         mixed = weights @ keys.unsqueeze(1)  # (B, K^2, L, C_in): each head's weighted sum
         out = torch.einsum("bhlc,hco->blo", mixed, self.value_weight)  # (B, L, C_out)
         if self.bias is not None:

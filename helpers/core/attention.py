@@ -14,26 +14,31 @@ The lecture writes the same thing with tokens as columns (``Q = W_q I``, ``A = K
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
-from ._validation import (
-    check_attention_inputs,
-    check_floating,
-    check_int,
-    check_rank,
-    check_size,
-)
 from .softmax import softmax
+from .validation import check_attention_inputs, check_int, check_layer_input
 
 
+# Type checkers read the convention from the two overloads: a tensor, or a pair with the weights.
+# fmt: off
+@overload
+def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = ...,
+    scale: float | None = ..., *, return_weights: Literal[False] = ...) -> Tensor: ...
+@overload
+def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = ...,
+    scale: float | None = ..., *, return_weights: Literal[True]) -> tuple[Tensor, Tensor]: ...
+# fmt: on
 def scaled_dot_product_attention(
     q: torch.Tensor,
     k: torch.Tensor,
     v: torch.Tensor,
     mask: torch.Tensor | None = None,
     scale: float | None = None,
+    *,
     return_weights: bool = False,
 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Attention ``softmax(q k^T * scale) v``, the explicit teaching implementation.
@@ -53,7 +58,7 @@ def scaled_dot_product_attention(
         mask: optional bool tensor broadcastable to ``(..., L, S)``; True = query may attend key.
         scale: multiplies the scores; default ``1 / sqrt(d)``, which keeps the scores' variance
             near 1 when q and k have unit-variance entries, so softmax does not saturate.
-        return_weights: also return the attention weights.
+        return_weights: also return the attention weights (keyword only).
 
     Returns:
         ``output`` ``(..., L, d_v)``, or ``(output, weights)`` with weights ``(..., L, S)``.
@@ -68,7 +73,29 @@ def scaled_dot_product_attention(
     return (output, weights) if return_weights else output
 
 
-class SelfAttention(nn.Module):
+class SelfAttentionLayer(nn.Module):
+    """How the self-attention layers of the core are called (the package's one convention)::
+
+        layer(x, mask=None)                        -> output
+        layer(x, mask=None, return_weights=True)   -> (output, weights)
+
+    A subclass implements ``forward(x, mask=None, *, return_weights=False)``. This class only
+    declares the two call signatures for type checkers (``nn.Module.__call__`` is untyped).
+    """
+
+    if TYPE_CHECKING:
+        # fmt: off
+        @overload
+        def __call__(self, x: Tensor, mask: Tensor | None = ...,
+                     *, return_weights: Literal[False] = ...) -> Tensor: ...
+        @overload
+        def __call__(self, x: Tensor, mask: Tensor | None = ...,
+                     *, return_weights: Literal[True]) -> tuple[Tensor, Tensor]: ...
+        # fmt: on
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
+
+class SelfAttention(SelfAttentionLayer):
     """Single-head self-attention: queries, keys and values all come from the same tokens ``x``.
 
         Q = x W_q,  K = x W_k,  V = x W_v,  output = softmax(Q K^T / sqrt(d_out)) V
@@ -93,24 +120,25 @@ class SelfAttention(nn.Module):
         self.W_v = nn.Linear(d_in, d_out, bias=bias)
 
     def forward(
-        self, x: torch.Tensor, mask: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+        self, x: torch.Tensor, mask: torch.Tensor | None = None, *, return_weights: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Attend every token of ``x`` ``(..., seq, d_in)`` to every token it may (``mask``).
 
         Args:
             x: tokens ``(..., seq, d_in)``.
             mask: optional bool tensor broadcastable to ``(..., seq, seq)``; True = may attend.
+            return_weights: also return the attention weights (keyword only).
 
         Returns:
-            ``(output, weights)``: output ``(..., seq, d_out)``, weights ``(..., seq, seq)``.
+            ``output`` ``(..., seq, d_out)``, or ``(output, weights)`` with weights
+            ``(..., seq, seq)``.
         """
-        check_floating(x, "x")
-        check_rank(x, "x", "(..., seq, d_in)", min_rank=2)
-        check_size(x, "x", -1, self.d_in, "d_in")
+        check_layer_input(x, "x", "(..., seq, d_in)", 2, None, -1, self.d_in, "d_in")
         q = self.W_q(x)  # (..., seq, d_out)
         k = self.W_k(x)  # (..., seq, d_out)
         v = self.W_v(x)  # (..., seq, d_out)
-        return scaled_dot_product_attention(q, k, v, mask=mask, return_weights=True)
+        output, weights = scaled_dot_product_attention(q, k, v, mask=mask, return_weights=True)
+        return (output, weights) if return_weights else output  # (..., seq, d_out)
 
     def extra_repr(self) -> str:
         return f"d_in={self.d_in}, d_out={self.d_out}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from ._validation import check_bool_mask, check_broadcastable, check_floating, shape_of
+from .validation import check_softmax_input
 
 
 def softmax(x: torch.Tensor, dim: int = -1, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -33,14 +33,8 @@ def softmax(x: torch.Tensor, dim: int = -1, mask: torch.Tensor | None = None) ->
         Weights with the shape of ``x``: non-negative, summing to 1 along ``dim`` over the kept
         entries, and all zeros in a slice where nothing is kept.
     """
-    check_floating(x, "x")
-    if x.ndim == 0:
-        raise ValueError("x must have at least 1 dimension, got a 0-dimensional tensor")
-    if not -x.ndim <= dim < x.ndim:
-        raise ValueError(f"dim={dim} is out of range for x with shape {shape_of(x)}")
+    check_softmax_input(x, dim, mask)
     if mask is not None:
-        check_bool_mask(mask)
-        check_broadcastable(mask, x.shape, "mask", "x.shape")
         x = x.masked_fill(~mask, float("-inf"))  # masked scores can never win: exp(-inf) = 0
 
     row_max = x.amax(dim=dim, keepdim=True).detach()  # the shift does not change the result

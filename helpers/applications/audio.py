@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import torch
 
-from ._validation import check_floating, check_int, check_positive_number
-
-
-def samples_per(ms: float, sample_rate: int) -> int:
-    """Number of samples in ``ms`` milliseconds at ``sample_rate`` Hz (rounded)."""
-    return round(sample_rate * ms / 1000)
+from ..core.validation import (
+    check_floating,
+    check_frames,
+    check_frequency_window,
+    check_positive_number,
+)
 
 
 def frame_signal(
@@ -27,25 +27,7 @@ def frame_signal(
     window is dropped, so ``n_frames = 1 + (n_samples - window) // hop``.
     """
     signal = torch.as_tensor(signal)
-    if signal.dim() != 1:
-        raise ValueError(f"signal must be 1-D (n_samples,), got shape {tuple(signal.shape)}")
-    if sample_rate <= 0 or window_ms <= 0 or hop_ms <= 0:
-        raise ValueError(
-            f"sample_rate, window_ms and hop_ms must be positive, got {sample_rate}, "
-            f"{window_ms}, {hop_ms}"
-        )
-    window = samples_per(window_ms, sample_rate)
-    hop = samples_per(hop_ms, sample_rate)
-    if window < 1 or hop < 1:
-        raise ValueError(
-            f"window ({window_ms} ms) and hop ({hop_ms} ms) must each span at least one sample "
-            f"at {sample_rate} Hz"
-        )
-    if signal.numel() < window:
-        raise ValueError(
-            f"signal of {signal.numel()} samples is shorter than one window of {window} samples "
-            f"({window_ms} ms at {sample_rate} Hz)"
-        )
+    window, hop = check_frames(signal, sample_rate, window_ms, hop_ms)  # in samples
     return signal.unfold(0, window, hop)  # (n_frames, window)
 
 
@@ -55,13 +37,7 @@ def spectrogram_frequencies(sample_rate: int, window_ms: float = 25.0) -> torch.
     Column ``f`` is ``f * sample_rate / window`` Hz (``window`` in samples), from 0 Hz up to the
     Nyquist frequency ``sample_rate / 2``: a 25 ms window has a resolution of 40 Hz.
     """
-    check_int(sample_rate, "sample_rate", minimum=1)
-    check_positive_number(window_ms, "window_ms")
-    window = samples_per(window_ms, sample_rate)
-    if window < 1:
-        raise ValueError(
-            f"window ({window_ms} ms) must span at least one sample at {sample_rate} Hz"
-        )
+    window = check_frequency_window(sample_rate, window_ms)  # in samples
     return torch.fft.rfftfreq(window, d=1.0 / sample_rate)
 
 

@@ -12,16 +12,21 @@ Every function takes one image ``(C, H, W)`` or a batch ``(B, C, H, W)``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Literal, overload
+
 import torch
-from torch import nn
+from torch import Tensor, nn
 
-from ._validation import check_floating, check_int, check_rank, check_tensor, shape_of
-from .attention import scaled_dot_product_attention
-
-
-def _check_image(image: object, name: str = "image") -> None:
-    check_tensor(image, name)
-    check_rank(image, name, "(C, H, W) or (B, C, H, W)", min_rank=3, max_rank=4)
+from ..core.attention import scaled_dot_product_attention
+from ..core.validation import (
+    check_channel_reduction,
+    check_image,
+    check_layer_input,
+    check_patch_size,
+    check_patch_tokens,
+    check_pixel_tokens,
+    shape_of,
+)
 
 
 def image_to_tokens(image: torch.Tensor) -> torch.Tensor:
@@ -32,22 +37,14 @@ def image_to_tokens(image: torch.Tensor) -> torch.Tensor:
     The channel axis moves last (``permute``) *before* the flatten: a plain
     ``reshape(H * W, C)`` would keep the memory order and mix numbers of different pixels.
     """
-    _check_image(image)
+    check_image(image)
     pixels_last = image.movedim(-3, -1)  # (..., H, W, C)
     return pixels_last.flatten(-3, -2)  # (..., H * W, C)
 
 
 def tokens_to_image(tokens: torch.Tensor, height: int, width: int) -> torch.Tensor:
     """Inverse of :func:`image_to_tokens`: ``(H * W, C) -> (C, H, W)``, or with a batch ``B``."""
-    check_tensor(tokens, "tokens")
-    check_rank(tokens, "tokens", "(H * W, C) or (B, H * W, C)", min_rank=2, max_rank=3)
-    check_int(height, "height", minimum=1)
-    check_int(width, "width", minimum=1)
-    if tokens.shape[-2] != height * width:
-        raise ValueError(
-            f"tokens.shape[-2] must be height * width = {height} * {width} = {height * width}, "
-            f"got tokens of shape {shape_of(tokens)}"
-        )
+    check_pixel_tokens(tokens, height, width)
     grid = tokens.unflatten(-2, (height, width))  # (..., H, W, C)
     return grid.movedim(-1, -3)  # (..., C, H, W)
 
@@ -59,15 +56,6 @@ def _permute_last(x: torch.Tensor, order: tuple[int, ...]) -> torch.Tensor:
     return x.permute(*range(lead), *(lead + i for i in order))
 
 
-def _check_patch_size(height: int, width: int, patch_size: int, shape: tuple[int, ...]) -> None:
-    check_int(patch_size, "patch_size", minimum=1)
-    if height % patch_size or width % patch_size:
-        raise ValueError(
-            f"the image's height {height} and width {width} must both be divisible by "
-            f"patch_size={patch_size} (image shape {shape}); crop or resize it first"
-        )
-
-
 def image_to_patches(image: torch.Tensor, patch_size: int) -> torch.Tensor:
     """Patches as tokens (ViT): ``(C, H, W) -> (H/p * W/p, C * p * p)`` (batch: leading ``B``).
 
@@ -77,9 +65,9 @@ def image_to_patches(image: torch.Tensor, patch_size: int) -> torch.Tensor:
     embedding ``nn.Conv2d(C, d, kernel_size=p, stride=p)``, whose weight reshaped to
     ``(d, C * p * p)`` multiplies exactly these vectors.
     """
-    _check_image(image)
+    check_image(image)
     height, width = image.shape[-2:]
-    _check_patch_size(height, width, patch_size, shape_of(image))
+    check_patch_size(height, width, patch_size, shape_of(image))
     p = patch_size
     grid = image.unflatten(-2, (height // p, p)).unflatten(-1, (width // p, p))
     # (..., C, H/p, p, W/p, p) -> (..., H/p, W/p, C, p, p): the patch grid first, then each patch
@@ -91,18 +79,8 @@ def patches_to_image(
     patches: torch.Tensor, patch_size: int, height: int, width: int
 ) -> torch.Tensor:
     """The inverse of :func:`image_to_patches`: ``(H/p * W/p, C * p * p) -> (C, H, W)``."""
-    check_tensor(patches, "patches")
-    check_rank(patches, "patches", "(n_patches, C * p * p) or (B, n_patches, C * p * p)", 2, 3)
-    check_int(height, "height", minimum=1)
-    check_int(width, "width", minimum=1)
-    _check_patch_size(height, width, patch_size, (height, width))
+    check_patch_tokens(patches, patch_size, height, width)
     p = patch_size
-    n_patches = (height // p) * (width // p)
-    if patches.shape[-2] != n_patches or patches.shape[-1] % (p * p):
-        raise ValueError(
-            f"patches must have shape (..., {n_patches}, C * {p * p}) for a {height} x {width} "
-            f"image and patch_size={p}, got {shape_of(patches)}"
-        )
     channels = patches.shape[-1] // (p * p)
     grid = patches.unflatten(-1, (channels, p, p))  # (..., n_patches, C, p, p)
     grid = grid.unflatten(-4, (height // p, width // p))  # (..., H/p, W/p, C, p, p)
@@ -110,7 +88,29 @@ def patches_to_image(
     return grid.flatten(-2).flatten(-3, -2)  # (..., C, H, W)
 
 
-class SAGANSelfAttention(nn.Module):
+class FeatureMapAttentionLayer(nn.Module):
+    """How the attention layers on feature maps ``(B, C, H, W)`` are called::
+
+        layer(x)                        -> output
+        layer(x, return_weights=True)   -> (output, weights)
+
+    A subclass implements ``forward(x, *, return_weights=False)``; this class only declares the
+    two call signatures for type checkers (``nn.Module.__call__`` is untyped).
+    """
+
+    if TYPE_CHECKING:
+        # fmt: off
+        @overload
+        def __call__(self, x: Tensor,
+                     *, return_weights: Literal[False] = ...) -> Tensor: ...
+        @overload
+        def __call__(self, x: Tensor,
+                     *, return_weights: Literal[True]) -> tuple[Tensor, Tensor]: ...
+        # fmt: on
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
+
+class SAGANSelfAttention(FeatureMapAttentionLayer):
     """The self-attention block of Self-Attention GAN (Zhang et al., 2019) on a feature map.
 
     Every pixel is a token whose vector is its ``C`` channels. Three 1x1 convolutions, i.e. one
@@ -133,13 +133,7 @@ class SAGANSelfAttention(nn.Module):
 
     def __init__(self, channels: int, reduction: int = 8) -> None:
         super().__init__()
-        check_int(channels, "channels", minimum=1)
-        check_int(reduction, "reduction", minimum=1)
-        if channels // reduction < 1:
-            raise ValueError(
-                f"channels // reduction must be at least 1, got channels={channels} and "
-                f"reduction={reduction}; use reduction <= {channels}"
-            )
+        check_channel_reduction(channels, reduction)
         self.channels, self.reduction = channels, reduction
         d_qk = channels // reduction
         self.W_q = nn.Conv2d(channels, d_qk, kernel_size=1)
@@ -147,20 +141,22 @@ class SAGANSelfAttention(nn.Module):
         self.W_v = nn.Conv2d(channels, channels, kernel_size=1)
         self.gamma = nn.Parameter(torch.zeros(1))
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, *, return_weights: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Attend every pixel of ``x`` ``(B, C, H, W)`` (or ``(C, H, W)``) to every pixel.
 
+        Args:
+            x: feature maps ``(B, C, H, W)``, or one ``(C, H, W)``.
+            return_weights: also return the attention weights (keyword only).
+
         Returns:
-            ``(output, weights)``: ``output`` has the shape of ``x``; ``weights``
+            ``output`` with the shape of ``x``, or ``(output, weights)`` with weights
             ``(B, H * W, H * W)`` (no ``B`` for a single image), row ``i`` = query pixel
             ``i = y * W + x``, summing to 1 over the key pixels.
         """
-        check_floating(x, "x")
-        check_rank(x, "x", "(B, C, H, W) or (C, H, W)", min_rank=3, max_rank=4)
-        if x.shape[-3] != self.channels:
-            raise ValueError(
-                f"x.shape[-3] must be channels = {self.channels}, got x of shape {shape_of(x)}"
-            )
+        layout = "(B, C, H, W) or (C, H, W)"
+        check_layer_input(x, "x", layout, 3, 4, -3, self.channels, "channels")
         single = x.ndim == 3
         if single:
             x = x.unsqueeze(0)  # (1, C, H, W): nn.Conv2d on torch 2.1 wants a batch
@@ -171,8 +167,8 @@ class SAGANSelfAttention(nn.Module):
         o, weights = scaled_dot_product_attention(q, k, v, scale=1.0, return_weights=True)
         output = x + self.gamma * tokens_to_image(o, height, width)  # (B, C, H, W)
         if single:
-            return output.squeeze(0), weights.squeeze(0)
-        return output, weights
+            output, weights = output.squeeze(0), weights.squeeze(0)  # (C, H, W), (H*W, H*W)
+        return (output, weights) if return_weights else output
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}, reduction={self.reduction}"

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import torch
 
-from ._validation import check_int, check_rank, check_tensor, shape_of
+from .validation import check_adjacency, check_int, check_lengths, check_window
 
 
 def causal_mask(seq_len: int) -> torch.Tensor:
@@ -28,8 +28,7 @@ def local_mask(seq_len: int, left: int, right: int) -> torch.Tensor:
     ``local_mask(L, L, 0)`` is the causal mask, ``local_mask(L, L, L)`` allows everything.
     """
     check_int(seq_len, "seq_len", minimum=1)
-    check_int(left, "left", minimum=0)
-    check_int(right, "right", minimum=0)
+    check_window(left, right)
     positions = torch.arange(seq_len)
     offset = positions.unsqueeze(0) - positions.unsqueeze(1)  # (L, L): offset[i, j] = j - i
     return (offset >= -left) & (offset <= right)
@@ -43,20 +42,7 @@ def padding_mask(lengths: Sequence[int] | torch.Tensor, seq_len: int) -> torch.T
     can be passed directly as a ``(batch, seq, seq)`` mask, or combined, e.g.
     ``padding_mask(lengths, L) & causal_mask(L)``.
     """
-    check_int(seq_len, "seq_len", minimum=1)
-    if isinstance(lengths, torch.Tensor):
-        if lengths.is_floating_point() or lengths.dtype == torch.bool:
-            raise ValueError(f"lengths must hold integers, got dtype {lengths.dtype}")
-        lengths = lengths.detach().cpu()
-    else:
-        for length in lengths:
-            check_int(length, "each entry of lengths")
-        lengths = torch.tensor(list(lengths), dtype=torch.long)
-    check_rank(lengths, "lengths", "(batch,)", min_rank=1, max_rank=1)
-    if lengths.numel() > 0 and (lengths.min() < 0 or lengths.max() > seq_len):
-        raise ValueError(
-            f"every length must be between 0 and seq_len={seq_len}, got {lengths.tolist()}"
-        )
+    lengths = check_lengths(lengths, seq_len)  # (batch,) long
     positions = torch.arange(seq_len)  # (seq_len,)
     is_real = positions.unsqueeze(0) < lengths.unsqueeze(1)  # (batch, seq_len)
     return is_real.unsqueeze(1)  # (batch, 1, seq_len): the same for every query
@@ -73,20 +59,7 @@ def graph_mask(adjacency: torch.Tensor, self_loops: bool = True) -> torch.Tensor
         self_loops: also let every node attend to itself (the diagonal), as graph attention
             networks do; without it, a node with no edges attends nothing and gets zeros.
     """
-    if not isinstance(adjacency, torch.Tensor) and hasattr(adjacency, "__array__"):
-        adjacency = torch.as_tensor(adjacency)
-    check_tensor(adjacency, "adjacency")
-    check_rank(adjacency, "adjacency", "(N, N)", min_rank=2, max_rank=2)
-    if adjacency.shape[0] != adjacency.shape[1]:
-        raise ValueError(f"adjacency must be square (N, N), got shape {shape_of(adjacency)}")
-    if adjacency.dtype != torch.bool:
-        is_zero_or_one = (adjacency == 0) | (adjacency == 1)
-        if not bool(is_zero_or_one.all()):
-            bad_value = adjacency[~is_zero_or_one][0].item()
-            raise ValueError(
-                f"adjacency must be bool or hold only 0 and 1, found the value {bad_value} "
-                f"(for weighted edges pass adjacency != 0)"
-            )
+    adjacency = check_adjacency(adjacency)  # (N, N) tensor, bool or 0/1
     mask = adjacency != 0  # (N, N) bool
     if self_loops:
         mask = mask | torch.eye(mask.shape[0], dtype=torch.bool, device=mask.device)

@@ -21,17 +21,13 @@ diagonal becomes column ``left``; :func:`band_to_full` converts back, e.g. for p
 from __future__ import annotations
 
 import math
+from typing import Literal, overload
 
 import torch
+from torch import Tensor
 
-from ._validation import (
-    check_attention_inputs,
-    check_int,
-    check_rank,
-    check_tensor,
-    shape_of,
-)
 from .softmax import softmax
+from .validation import check_band, check_int, check_local_attention_inputs, check_window
 
 
 def band_validity(seq_len: int, left: int, right: int) -> torch.Tensor:
@@ -41,14 +37,29 @@ def band_validity(seq_len: int, left: int, right: int) -> torch.Tensor:
     entries point at padding and must get weight 0.
     """
     check_int(seq_len, "seq_len", minimum=1)
-    check_int(left, "left", minimum=0)
-    check_int(right, "right", minimum=0)
-    query = torch.arange(seq_len).unsqueeze(1)  # (L, 1)
-    offset = torch.arange(left + right + 1).unsqueeze(0)  # (1, w)
-    key = query - left + offset  # (L, w): the key index each band entry stands for
-    return (key >= 0) & (key < seq_len)
+    check_window(left, right)
+    return _band_keys(seq_len, left, right, torch.device("cpu"))[1]
 
 
+def _band_keys(
+    seq_len: int, left: int, right: int, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(key, valid)``, both ``(L, w)``: the key index ``i - left + o`` that band entry
+    ``[i, o]`` stands for, and whether that key is inside the sequence."""
+    query = torch.arange(seq_len, device=device).unsqueeze(1)  # (L, 1)
+    offset = torch.arange(left + right + 1, device=device).unsqueeze(0)  # (1, w)
+    key = query - left + offset  # (L, w)
+    return key, (key >= 0) & (key < seq_len)
+
+
+# fmt: off
+@overload
+def local_attention(q: Tensor, k: Tensor, v: Tensor, left: int, right: int,
+    scale: float | None = ..., *, return_weights: Literal[False] = ...) -> Tensor: ...
+@overload
+def local_attention(q: Tensor, k: Tensor, v: Tensor, left: int, right: int,
+    scale: float | None = ..., *, return_weights: Literal[True]) -> tuple[Tensor, Tensor]: ...
+# fmt: on
 def local_attention(
     q: torch.Tensor,
     k: torch.Tensor,
@@ -56,6 +67,7 @@ def local_attention(
     left: int,
     right: int,
     scale: float | None = None,
+    *,
     return_weights: bool = False,
 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Self-attention restricted to a window, computing only the window: O(L * w) time and memory.
@@ -75,7 +87,7 @@ def local_attention(
         left: how many earlier positions each query may attend (>= 0).
         right: how many later positions each query may attend (>= 0; 0 = causal/streaming).
         scale: multiplies the scores; default ``1 / sqrt(d)``.
-        return_weights: also return the banded weights.
+        return_weights: also return the banded weights (keyword only).
 
     Returns:
         ``output`` ``(..., L, d_v)``, or ``(output, band)`` with the banded weights ``band``
@@ -83,15 +95,7 @@ def local_attention(
         (0 outside the sequence);
         :func:`band_to_full` turns it into the usual ``(..., L, L)`` matrix.
     """
-    check_attention_inputs(q, k, v)
-    check_int(left, "left", minimum=0)
-    check_int(right, "right", minimum=0)
-    if not q.shape[-2] == k.shape[-2] == v.shape[-2]:
-        raise ValueError(
-            f"local attention needs one key and one value per query position (the same length L "
-            f"in dimension -2), got q.shape={shape_of(q)}, k.shape={shape_of(k)}, "
-            f"v.shape={shape_of(v)}"
-        )
+    check_local_attention_inputs(q, k, v, left, right)
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
     seq_len, width = q.shape[-2], left + right + 1
@@ -106,7 +110,7 @@ def local_attention(
         [(q * k_padded[..., o : o + seq_len, :]).sum(-1) for o in range(width)], dim=-1
     )  # (..., L, w)
     band = band * scale
-    valid = band_validity(seq_len, left, right).to(q.device)  # (L, w)
+    valid = _band_keys(seq_len, left, right, q.device)[1]  # (L, w): inside the sequence
     weights = softmax(band, dim=-1, mask=valid)  # (..., L, w): padding gets weight 0
     output = weights[..., 0:1] * v_padded[..., 0:seq_len, :]  # (..., L, d_v)
     for o in range(1, width):  # output_i = sum_o weights[i, o] v_{i - left + o}
@@ -121,20 +125,9 @@ def band_to_full(band: torch.Tensor, left: int, right: int) -> torch.Tensor:
     entry is 0. This is for looking at the weights: it builds the ``L^2`` matrix that
     :func:`local_attention` avoids.
     """
-    check_tensor(band, "band")
-    check_int(left, "left", minimum=0)
-    check_int(right, "right", minimum=0)
-    check_rank(band, "band", "(..., L, left + right + 1)", min_rank=2)
-    width = left + right + 1
-    if band.shape[-1] != width:
-        raise ValueError(
-            f"band.shape[-1] must be left + right + 1 = {width} (left={left}, right={right}), "
-            f"got shape {shape_of(band)}"
-        )
-    seq_len = band.shape[-2]
-    query = torch.arange(seq_len, device=band.device).unsqueeze(1)  # (L, 1)
-    key = query - left + torch.arange(width, device=band.device)  # (L, w)
-    valid = (key >= 0) & (key < seq_len)  # (L, w)
+    check_band(band, left, right)
+    seq_len, width = band.shape[-2], left + right + 1
+    key, valid = _band_keys(seq_len, left, right, band.device)  # (L, w) each
     # Scatter into L + w columns (so out-of-range keys have somewhere to go), then cut them off.
     padded = band.new_zeros(*band.shape[:-1], seq_len + width)  # (..., L, L + w)
     index = (key + left).expand_as(band)  # column left + j holds key j

@@ -25,15 +25,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validation import check_floating, check_int, check_rank, check_size
+from .attention import SelfAttentionLayer
 from .multi_head import MultiHeadSelfAttention
+from .validation import (
+    check_choice,
+    check_flag,
+    check_int,
+    check_layer_input,
+    check_probability,
+    check_torch_encoder_layer,
+)
 
 _ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
-
-
-def _check_dropout(dropout: object) -> None:
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
 
 
 class FeedForward(nn.Module):
@@ -58,11 +61,8 @@ class FeedForward(nn.Module):
         super().__init__()
         check_int(d_model, "d_model", minimum=1)
         check_int(d_ff, "d_ff", minimum=1)
-        _check_dropout(dropout)
-        if activation not in _ACTIVATIONS:
-            raise ValueError(
-                f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}"
-            )
+        check_probability(dropout, "dropout")
+        check_choice(activation, "activation", _ACTIVATIONS)
         self.d_model, self.d_ff, self.activation = d_model, d_ff, activation
         self.linear1 = nn.Linear(d_model, d_ff)
         self.linear2 = nn.Linear(d_ff, d_model)
@@ -70,9 +70,7 @@ class FeedForward(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(..., d_model) -> (..., d_model)``, the same two layers for every token."""
-        check_floating(x, "x")
-        check_rank(x, "x", "(..., d_model)", min_rank=1)
-        check_size(x, "x", -1, self.d_model, "d_model")
+        check_layer_input(x, "x", "(..., d_model)", 1, None, -1, self.d_model, "d_model")
         hidden = _ACTIVATIONS[self.activation](self.linear1(x))  # (..., d_ff)
         return self.linear2(self.dropout(hidden))  # (..., d_model)
 
@@ -80,7 +78,7 @@ class FeedForward(nn.Module):
         return f"d_model={self.d_model}, d_ff={self.d_ff}, activation={self.activation!r}"
 
 
-class TransformerEncoderBlock(nn.Module):
+class TransformerEncoderBlock(SelfAttentionLayer):
     """Multi-head self-attention and a feed-forward network, each with a residual and LayerNorm.
 
     ``norm_first=False`` (post-norm)::
@@ -118,9 +116,8 @@ class TransformerEncoderBlock(nn.Module):
         layer_norm_eps: float = 1e-5,
     ) -> None:
         super().__init__()
-        _check_dropout(dropout)
-        if not isinstance(norm_first, bool):
-            raise ValueError(f"norm_first must be True or False, got {norm_first!r}")
+        check_probability(dropout, "dropout")
+        check_flag(norm_first, "norm_first")
         self.norm_first = norm_first
         self.attention = MultiHeadSelfAttention(d_model, num_heads)
         self.feed_forward = FeedForward(d_model, d_ff, dropout=dropout, activation=activation)
@@ -130,8 +127,8 @@ class TransformerEncoderBlock(nn.Module):
         self.dropout2 = nn.Dropout(dropout)
 
     def forward(
-        self, x: torch.Tensor, mask: torch.Tensor | None = None, need_weights: bool = False
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        self, x: torch.Tensor, mask: torch.Tensor | None = None, *, return_weights: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Run the block on tokens ``x`` ``(batch, seq, d_model)``.
 
         Args:
@@ -140,25 +137,29 @@ class TransformerEncoderBlock(nn.Module):
                 :class:`~helpers.MultiHeadSelfAttention` accepts: ``(seq, seq)``,
                 ``(batch, seq, seq)``, ``(batch, 1, seq)`` (e.g. :func:`helpers.padding_mask`)
                 or ``(batch, heads, seq, seq)``.
-            need_weights: also return the attention weights (runs the explicit attention);
-                False uses PyTorch's fused attention kernel.
+            return_weights: (keyword only) also return the attention weights (runs the
+                explicit attention); False, the default, uses PyTorch's fused attention kernel.
 
         Returns:
-            ``(output, weights)``: output ``(batch, seq, d_model)``, weights
-            ``(batch, heads, seq, seq)`` or None.
+            ``output`` ``(batch, seq, d_model)``, or ``(output, weights)`` with weights
+            ``(batch, heads, seq, seq)``.
         """
-        check_floating(x, "x")
-        check_rank(x, "x", "(batch, seq, d_model)", min_rank=3, max_rank=3)
-        check_size(x, "x", -1, self.attention.d_model, "d_model")
+        d_model = self.attention.d_model
+        check_layer_input(x, "x", "(batch, seq, d_model)", 3, 3, -1, d_model, "d_model")
+        attention_input = self.norm1(x) if self.norm_first else x  # (batch, seq, d_model)
+        if return_weights:
+            attended, weights = self.attention(attention_input, mask, return_weights=True)
+            return self._residuals_and_feed_forward(x, attended), weights
+        return self._residuals_and_feed_forward(x, self.attention(attention_input, mask))
+
+    def _residuals_and_feed_forward(self, x: torch.Tensor, attended: torch.Tensor) -> torch.Tensor:
+        """Everything after the attention: its residual, the feed-forward sub-layer and its
+        residual, with the LayerNorms where ``norm_first`` puts them. ``(batch, seq, d_model)``."""
         if self.norm_first:
-            attended, weights = self.attention(self.norm1(x), mask, need_weights=need_weights)
             h = x + self.dropout1(attended)  # (batch, seq, d_model)
-            out = h + self.dropout2(self.feed_forward(self.norm2(h)))
-        else:
-            attended, weights = self.attention(x, mask, need_weights=need_weights)
-            h = self.norm1(x + self.dropout1(attended))  # (batch, seq, d_model)
-            out = self.norm2(h + self.dropout2(self.feed_forward(h)))
-        return out, weights
+            return h + self.dropout2(self.feed_forward(self.norm2(h)))
+        h = self.norm1(x + self.dropout1(attended))  # (batch, seq, d_model)
+        return self.norm2(h + self.dropout2(self.feed_forward(h)))
 
     @classmethod
     def from_torch(cls, layer: nn.TransformerEncoderLayer) -> TransformerEncoderBlock:
@@ -177,18 +178,7 @@ class TransformerEncoderBlock(nn.Module):
           zeros there, while this block (and torch's slow path) computes an ordinary output.
           Compare the real tokens only.
         """
-        if not isinstance(layer, nn.TransformerEncoderLayer):
-            raise ValueError(
-                f"layer must be an nn.TransformerEncoderLayer, got {type(layer).__name__}"
-            )
-        if not layer.self_attn.batch_first:
-            raise ValueError(
-                "layer must be created with batch_first=True (inputs (batch, seq, d_model)), "
-                "got batch_first=False"
-            )
-        activation = _activation_name(layer.activation)
-        if layer.linear1.bias is None or layer.norm1.bias is None:
-            raise ValueError("layer must have biases (bias=True, torch's default), got bias=False")
+        activation = check_torch_encoder_layer(layer)  # "relu" or "gelu"
         d_model, d_ff = layer.linear1.in_features, layer.linear1.out_features
         copy = cls(
             d_model,
@@ -215,17 +205,3 @@ class TransformerEncoderBlock(nn.Module):
 
     def extra_repr(self) -> str:
         return f"norm_first={self.norm_first}"
-
-
-def _activation_name(activation: object) -> str:
-    """``"relu"`` or ``"gelu"`` for the activation of a ``nn.TransformerEncoderLayer``."""
-    if activation is F.relu or isinstance(activation, nn.ReLU):
-        return "relu"
-    if activation is F.gelu or (
-        isinstance(activation, nn.GELU) and activation.approximate == "none"
-    ):
-        return "gelu"
-    raise ValueError(
-        f"layer.activation must be relu or gelu (exact), got {activation!r}; "
-        f"other activations have no counterpart in FeedForward"
-    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from ._validation import check_int, check_positive_number
+from .validation import check_even_d_model, check_int, check_positive_number
 
 
 def _frequencies(d_model: int, base: float) -> torch.Tensor:
@@ -62,13 +62,8 @@ def relative_position_matrix(offset: int, d_model: int, base: float = 10000.0) -
     stand in for the missing cosine and no exact matrix exists (except for ``offset = 0``).
     """
     check_int(offset, "offset")
-    check_int(d_model, "d_model", minimum=1)
+    check_even_d_model(d_model)
     check_positive_number(base, "base")
-    if d_model % 2 == 1:
-        raise ValueError(
-            f"d_model={d_model} is odd: its last column sin(p*w) has no cos(p*w) partner, so "
-            f"PE[p + offset] is not a linear function of PE[p]; use an even d_model"
-        )
     angles = offset * _frequencies(d_model, base)  # (d_model / 2,)
     cos, sin = torch.cos(angles), torch.sin(angles)
     matrix = torch.zeros(d_model, d_model, dtype=torch.float64)
