@@ -9,7 +9,7 @@ TORCH  ?= torch==2.13.0
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-installed
 
-.PHONY: venv lab test lint format notebooks sync bench fresh-check book book-test browser clean
+.PHONY: venv lab test lint format notebooks sync bench fresh-check colab-check book book-test browser clean
 
 # Reinstall when the dependency list changes. torch first: a local CPU wheel here,
 # while an unpinned torch would pull a multi-GB CUDA build.
@@ -44,20 +44,25 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Regenerate badges/setup cells and exercise blanks from the solutions, then
-# re-execute every notebook in place (this also rewrites figures/).
+# Regenerate from the solutions and course.toml: badges/setup cells, lessons, course tables,
+# figures. `notebooks` then re-executes every notebook in place and extracts the figures again.
 sync: $(STAMP)
-	$(BIN)/python -m helpers.colab sync
-	$(BIN)/python -m helpers.exercises.build
+	$(BIN)/python -m course_tools.sync
 
 notebooks: sync
-	$(BIN)/python -m helpers.execute notebooks/solutions/*.ipynb notebooks/*.ipynb
+	$(BIN)/python -m course_tools.execute --all
+	$(BIN)/python -m course_tools.figures
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 fresh-check:
 	bash scripts/fresh_check.sh
+
+# Every lesson as on Colab: Python 3.12 (COLAB_PYTHON or python3.12 on PATH), the newest torch,
+# numpy and matplotlib, the course installed by the setup cell itself from a clone of HEAD.
+colab-check: $(STAMP)
+	$(BIN)/python -m course_tools.colab_check
 
 # The course website (see README, "Read online"): the `docs` extra, installed on demand.
 DOCS_STAMP := $(VENV)/.docs-installed
@@ -68,7 +73,7 @@ $(DOCS_STAMP): $(STAMP)
 
 # Static HTML in _build/html from the committed notebooks (never executed); warnings are errors.
 book: $(DOCS_STAMP)
-	$(BIN)/python docs/build.py --out _build/html
+	$(BIN)/python -m course_tools.site --out _build/html
 
 # Build the site into a temporary folder and check it (pages, links, images, glossary), then open
 # it in headless Chromium offline; screenshots go to _build/screenshots/. Needs `make browser`.

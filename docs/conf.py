@@ -1,6 +1,6 @@
 """Sphinx configuration of the course website.
 
-Used from the source folder that ``docs/build.py`` stages (``_build/source``), never from docs/
+Used from the source folder that ``course_tools.site`` stages (``_build/source``), never from docs/
 directly: build the site with ``make book``.
 """
 

@@ -129,7 +129,7 @@ class NotebookPage(SphinxTransform):
 def default_language(app: Sphinx, docname: str, source: list[str]) -> None:
     """Render a notebook without kernel metadata as Python (the course has no other language).
 
-    Notebooks committed by ``helpers.execute`` carry it; one still being written may not, and
+    Notebooks committed by ``course_tools.execute`` carry it; one still being written may not, and
     myst-nb would then warn (an error here) that it has no lexer for the code cells. Only the
     text Sphinx reads is changed, never the file.
     """

@@ -1,24 +1,21 @@
-"""Shared helpers for the tests that inspect the committed notebooks."""
+"""Shared helpers for the tests that inspect the committed notebooks (the toolkit's one list)."""
 
-from pathlib import Path
+from course_tools.notebooks import code_cells, list_notebooks, read, short_name
+from course_tools.plan import ROOT
 
-import nbformat
-
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-SOLUTIONS = sorted((NOTEBOOKS / "solutions").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = list_notebooks("lessons")
+SOLUTIONS = list_notebooks("solutions")
 ALL_NOTEBOOKS = LESSONS + SOLUTIONS
+name = short_name
 
-
-def read(path: Path) -> nbformat.NotebookNode:
-    return nbformat.read(path, as_version=4)
-
-
-def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-    return [c for c in nb.cells if c.cell_type == "code"]
-
-
-def name(path: Path) -> str:
-    """Short id for parametrised tests: '03_multi_head' or 'solutions/03_multi_head'."""
-    return path.relative_to(NOTEBOOKS).with_suffix("").as_posix()
+__all__ = [
+    "ALL_NOTEBOOKS",
+    "LESSONS",
+    "NOTEBOOKS",
+    "ROOT",
+    "SOLUTIONS",
+    "code_cells",
+    "name",
+    "read",
+]

@@ -8,7 +8,8 @@ from unittest import mock
 import pytest
 from notebook_files import ALL_NOTEBOOKS, ROOT, name, read
 
-from helpers import colab, course
+from course_tools import colab
+from course_tools.plan import load_plan, parse_plan
 
 
 def _setup_cell_source(path) -> str:
@@ -33,7 +34,7 @@ def test_setup_cell_installs_the_course_on_colab_only(path):
     source = _setup_cell_source(path)
     run = _run_setup_cell(source, on_colab=True)
     run.assert_called_once_with(
-        [sys.executable, "-m", "pip", "install", course.package_spec()], check=True
+        [sys.executable, "-m", "pip", "install", load_plan().package_spec()], check=True
     )
     assert "-e" not in run.call_args.args[0], "an editable install needs a runtime restart"
     assert "-q" not in run.call_args.args[0], "quiet installs hide the cause of failures"
@@ -46,7 +47,7 @@ def test_notebook_starts_with_its_badge_and_setup_cell(path):
     relative = path.relative_to(ROOT).as_posix()
     assert nb.cells[0].cell_type == "markdown"
     assert nb.cells[0].source == colab.badge_source(relative)
-    assert course.colab_url(relative) in nb.cells[0].source
+    assert load_plan().colab_url(relative) in nb.cells[0].source
     assert nb.cells[1].cell_type == "code"
     assert nb.cells[1].source == colab.setup_source()
 
@@ -55,14 +56,16 @@ def test_no_notebook_is_out_of_sync():
     assert colab.out_of_sync(ROOT) == []
 
 
-def test_badge_and_setup_follow_the_one_setting(tmp_path):
-    """A fork changes helpers/course.py only; sync rewrites badge and install command."""
+def test_badge_and_setup_follow_the_one_setting():
+    """A fork changes course.toml only; sync rewrites badge and install command."""
+    text = (ROOT / "course.toml").read_text("utf-8")
+    fork = parse_plan(
+        text.replace(
+            f'repository = "{load_plan().repository}"', 'repository = "someone/fork"'
+        ).replace('branch = "main"', 'branch = "dev"')
+    )
     nb = read(ALL_NOTEBOOKS[0])
-    with (
-        mock.patch.object(course, "REPOSITORY", "someone/fork"),
-        mock.patch.object(course, "BRANCH", "dev"),
-    ):
-        synced = colab.synced(nb, "notebooks/x.ipynb")
+    synced = colab.synced(nb, "notebooks/x.ipynb", fork)
     assert synced.cells[0].source.endswith(
         "(https://colab.research.google.com/github/someone/fork/blob/dev/notebooks/x.ipynb)"
     )

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-import tomllib
+from course_tools.plan import tomllib  # tomllib, or tomli on Python 3.10
 
 ROOT = Path(__file__).resolve().parents[1]
 CONDA_TO_PIP = {"pytorch": "torch"}  # conda-forge package names that differ from PyPI's
@@ -12,8 +12,8 @@ EXTRAS = ("dev", "docs")  # the extras environment.yml installs too (docs: `make
 
 
 def _split(requirement: str) -> tuple[str, str]:
-    """'torch>=2.1  # comment' -> ('torch', '>=2.1')."""
-    requirement = requirement.split("#")[0].strip()
+    """'torch>=2.1  # comment' -> ('torch', '>=2.1'); an environment marker is dropped."""
+    requirement = requirement.split("#")[0].split(";")[0].strip()
     match = re.fullmatch(r"([A-Za-z0-9_.\-]+)\s*(.*)", requirement)
     assert match, f"cannot parse requirement {requirement!r}"
     return match[1].lower(), match[2].replace(" ", "")

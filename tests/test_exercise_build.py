@@ -4,7 +4,8 @@ import nbformat
 import pytest
 from notebook_files import LESSONS, ROOT, SOLUTIONS
 
-from helpers.exercises import build, check
+from course_tools import lessons as build
+from helpers.exercises import check
 
 SOLVED_CELL = '''def scaled_scores(q, k, scale=None):
     """Scores q @ k^T, scaled by 1/sqrt(d) unless `scale` is given."""
@@ -74,7 +75,7 @@ def test_every_solution_has_a_lesson_and_every_lesson_a_solution():
 
 def test_committed_lessons_are_what_the_build_generates():
     stale = build.stale_lessons(ROOT)
-    assert stale == [], f"run `python -m helpers.exercises.build`: {stale}"
+    assert stale == [], f"run `make sync`: {stale}"
 
 
 def test_a_blank_exercise_is_reported_as_not_implemented():

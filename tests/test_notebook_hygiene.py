@@ -9,9 +9,10 @@ import re
 import pytest
 from notebook_files import ALL_NOTEBOOKS, LESSONS, ROOT, SOLUTIONS, code_cells, name, read
 
-from helpers.execute import KERNELSPEC, LANGUAGE_INFO
+from course_tools import figures
+from course_tools.execute import KERNELSPEC, LANGUAGE_INFO
 
-FIGURE_CALL = re.compile(r"save_figure\(\s*\w+\s*,\s*f?[\"']([^\"']+)[\"']")
+SAVES = re.compile(r"\.savefig\(|save_figure\(|\.write_(text|bytes)\(|torch\.save\(")
 FILE_READS = re.compile(
     r"\bopen\(|read_text\(|read_bytes\(|np\.load\(|torch\.load\(|pd\.read_|imread\(|"
     r"Image\.open\(|\.\./|figures/"
@@ -33,7 +34,7 @@ def test_metadata_is_portable(path):
 def test_committed_with_outputs_of_one_clean_run(path):
     cells = [c for c in code_cells(read(path)) if c.source.strip()]
     counts = [c.execution_count for c in cells]
-    assert counts == list(range(1, len(cells) + 1)), "execute with `python -m helpers.execute`"
+    assert counts == list(range(1, len(cells) + 1)), "execute with `python -m course_tools.execute`"
     errors = [o for c in cells for o in c.outputs if o.output_type == "error"]
     assert not errors, [e.ename for e in errors]
 
@@ -106,26 +107,15 @@ def test_solutions_have_code_exercises_with_checkers(path):
     assert any("check(" in c.source for c in code_cells(nb)), "exercises are checked"
 
 
-def _saved_figures(paths) -> dict[str, str]:
-    saved = {}
-    for path in paths:
+def test_no_notebook_saves_files():
+    """Figures are shown inline; the toolkit extracts the course-map ones from the outputs."""
+    for path in ALL_NOTEBOOKS:
         for cell in code_cells(read(path)):
-            for figure in FIGURE_CALL.findall(cell.source):
-                saved[f"{figure}.png"] = path.name
-    return saved
+            assert not SAVES.search(cell.source), f"{path.name} saves a file:\n{cell.source}"
 
 
-def test_figure_names_start_with_their_notebook_number():
-    for figure, notebook in _saved_figures(ALL_NOTEBOOKS).items():
-        assert figure[:3] == notebook[:3], f"{figure} is saved by {notebook}"
-
-
-def test_figures_folder_holds_exactly_what_the_notebooks_and_benchmarks_write():
-    written = set(_saved_figures(ALL_NOTEBOOKS))
-    on_disk = {p.name for p in (ROOT / "figures").glob("*.png")}
-    benchmark_figures = {f for f in on_disk if f.startswith("bench_")}
-    assert on_disk - benchmark_figures - written == set(), "orphan figures: delete them"
-    assert written - on_disk == set(), "missing figures: run `make notebooks`"
+def test_figures_are_the_committed_course_map_outputs():
+    assert figures.problems(ROOT) == [], "run `make sync`"
 
 
 def test_figures_referenced_in_docs_exist():
@@ -137,3 +127,9 @@ def test_figures_referenced_in_docs_exist():
 
 def test_lessons_and_solutions_pair_up():
     assert [p.name for p in LESSONS] == [p.name for p in SOLUTIONS]
+
+
+def test_every_notebook_on_disk_is_in_the_plan():
+    on_disk = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+    on_disk = [p for p in on_disk if ".ipynb_checkpoints" not in p.parts]
+    assert on_disk == sorted(ALL_NOTEBOOKS), "add the lesson to course.toml (COURSE_PLAN.md)"

@@ -1,0 +1,166 @@
+"""Generate the learner notebooks from the solved ones.
+
+    python -m course_tools.lessons          # write notebooks/NN_*.ipynb from the solutions
+    python -m course_tools.lessons --check  # exit 1 when a lesson is out of date
+
+The solutions are the source. A lesson is its solution with:
+
+- every code cell tagged ``solution`` blanked: each function keeps its signature and docstring and
+  gets a ``# YOUR CODE HERE`` body returning the ``NotImplemented`` sentinel (which the checkers
+  recognise as "not done yet"). Such a cell may hold only function definitions;
+- every markdown cell tagged ``solution`` (a worked answer to an explain/predict question) replaced
+  by an invitation to write one's own answer;
+- every cell tagged ``solution-only`` left out (e.g. a banner saying "this is the solved version");
+- its outputs cleared (``make notebooks`` executes it afterwards) and its Colab badge pointing to
+  the lesson, not to the solution.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from pathlib import Path
+
+import nbformat
+
+from course_tools import colab
+from course_tools.notebooks import list_notebooks, read, relative, tags, write
+from course_tools.plan import ROOT
+
+SOLUTION_TAG = "solution"
+SOLUTION_ONLY_TAG = "solution-only"
+PLACEHOLDER = "# YOUR CODE HERE"
+
+
+def blank_functions(source: str, where: str = "a solution cell") -> str:
+    """Keep each function's signature and docstring; replace its body with a stub.
+
+    Raises ``ValueError`` when the cell holds anything else, since the lesson would silently
+    keep (or lose) it.
+    """
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    blocks: list[str] = []
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            raise ValueError(
+                f"{where}: a cell tagged {SOLUTION_TAG!r} may hold only function definitions "
+                f"(imports belong in the imports cell), found {type(node).__name__} at line "
+                f"{node.lineno}"
+            )
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        body = node.body
+        has_docstring = (
+            isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        )
+        keep_until = body[0].end_lineno if has_docstring else body[0].lineno - 1
+        indent = " " * body[0].col_offset
+        kept = lines[first - 1 : keep_until]
+        stub = [f"{indent}{PLACEHOLDER}", f"{indent}return NotImplemented"]
+        blocks.append("\n".join([*kept, *stub]))
+    return "\n\n\n".join(blocks)
+
+
+def answer_placeholder(solution_path: str) -> str:
+    return (
+        "**Your answer:** _write it here, then compare with the worked answer in "
+        f"`{solution_path}`._"
+    )
+
+
+def lesson_from_solution(
+    solution: nbformat.NotebookNode, lesson_path: str, solution_path: str
+) -> nbformat.NotebookNode:
+    """The learner version of a solved notebook (paths are relative to the repository root)."""
+    lesson = nbformat.from_dict(solution)  # a deep copy
+    cells = []
+    for index, cell in enumerate(lesson.cells):
+        cell_tags = tags(cell)
+        if SOLUTION_ONLY_TAG in cell_tags:
+            continue
+        if SOLUTION_TAG in cell_tags:
+            if cell.cell_type == "code":
+                where = f"{solution_path}, cell {index}"
+                cell.source = blank_functions(cell.source, where)
+            else:
+                cell.source = answer_placeholder(solution_path)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cells.append(cell)
+    lesson.cells = cells
+    return colab.synced(lesson, lesson_path)
+
+
+def _source_view(nb: nbformat.NotebookNode) -> list[tuple]:
+    """What a lesson is compared on: cell types, ids, sources and tags (not outputs)."""
+    return [(c.cell_type, c.get("id"), c.source, tuple(tags(c))) for c in nb.cells]
+
+
+def lesson_pairs(root: Path = ROOT, only: list[Path] | None = None) -> list[tuple[Path, Path]]:
+    """(solution, lesson) paths of every lesson of the plan, or of those named in ``only``."""
+    pairs = list(
+        zip(list_notebooks("solutions", root), list_notebooks("lessons", root), strict=True)
+    )
+    if only:
+        wanted = {Path(p).name for p in only}
+        pairs = [(s, lesson) for s, lesson in pairs if s.name in wanted]
+    return pairs
+
+
+def _generate(root: Path, solution: Path, lesson: Path) -> nbformat.NotebookNode:
+    nb = read(solution)
+    return lesson_from_solution(nb, relative(lesson, root), relative(solution, root))
+
+
+def _is_stale(lesson: Path, expected: nbformat.NotebookNode) -> bool:
+    if not lesson.exists():
+        return True
+    return _source_view(read(lesson)) != _source_view(expected)
+
+
+def stale_lessons(root: Path = ROOT) -> list[Path]:
+    """Lessons that are missing or differ (ignoring outputs) from what ``build`` would write."""
+    return [
+        lesson
+        for solution, lesson in lesson_pairs(root)
+        if _is_stale(lesson, _generate(root, solution, lesson))
+    ]
+
+
+def build(root: Path = ROOT, only: list[Path] | None = None) -> list[Path]:
+    """Write every stale lesson (outputs cleared, to be executed); return the ones written.
+
+    Lessons that are already up to date keep their executed outputs. ``only`` restricts the
+    build to some notebooks (given by solution or lesson path; the file name is what counts).
+    """
+    written = []
+    for solution, lesson in lesson_pairs(root, only):
+        expected = _generate(root, solution, lesson)
+        if _is_stale(lesson, expected):
+            write(expected, lesson)
+            written.append(lesson)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Generate lesson notebooks from the solutions.")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="only these (default: all)")
+    parser.add_argument("--check", action="store_true", help="only report stale lessons")
+    parser.add_argument("--root", type=Path, default=ROOT, help="repository root")
+    args = parser.parse_args(argv)
+    if args.check:
+        stale = stale_lessons(args.root)
+        for path in stale:
+            print(f"stale: {path} (run `make sync`)")
+        return 1 if stale else 0
+    for path in build(args.root, args.notebooks):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

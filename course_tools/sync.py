@@ -1,0 +1,54 @@
+"""Everything generated from the solved notebooks and the plan, in one command (``make sync``).
+
+    python -m course_tools.sync          # badges and setup cells, lessons, course tables, figures
+    python -m course_tools.sync --check  # exit 1 when any of them is out of date (pre-commit, CI)
+
+Order matters: badges first (the lessons copy them), then the lessons, then the README and
+COURSE_PLAN tables, then the figures from the committed outputs. Lessons written here have no
+outputs yet: ``make notebooks`` executes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from course_tools import colab, figures, lessons, tables
+from course_tools.plan import ROOT
+
+
+def out_of_date(root: Path = ROOT) -> list[str]:
+    """One line per generated thing that differs from what ``sync`` would write."""
+    found = [f"badge or setup cell: {p.name}" for p in colab.out_of_sync(root)]
+    found += [f"lesson: {p.name}" for p in lessons.stale_lessons(root)]
+    found += [f"course table: {p.name}" for p in tables.stale_documents(root)]
+    found += [f"figure: {problem}" for problem in figures.problems(root)]
+    return found
+
+
+def sync(root: Path = ROOT) -> list[Path]:
+    written = colab.sync(root)
+    written += lessons.build(root)
+    written += tables.write_tables(root)
+    written += figures.write_figures(root)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report what is out of date")
+    parser.add_argument("--root", type=Path, default=ROOT, help="repository root")
+    args = parser.parse_args(argv)
+    if args.check:
+        found = out_of_date(args.root)
+        for line in found:
+            print(f"out of date: {line} (run `make sync`)")
+        return 1 if found else 0
+    for path in sync(args.root):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
