@@ -1,6 +1,6 @@
-"""Exercise checkers of notebook 02: ``attention_columns``, self-attention in the lecture's column
-convention. The right answer passes; each classic mistake fails with its diagnosis; a stub fails
-as "not implemented". ``I`` is the lecture's name for the input matrix, kept on purpose."""
+"""Exercise of notebook 02: ``attention_columns``, self-attention in the lecture's column
+convention; the checks every exercise must pass are in ``test_exercises.py``. ``I`` is the
+lecture's name for the input matrix, kept on purpose."""
 
 # ruff: noqa: E741
 
@@ -8,17 +8,11 @@ from __future__ import annotations
 
 import math
 
-import pytest
+import exercise_cases
 import torch
 
 import helpers
-from helpers.exercises import check, get_exercise, list_exercises
 from helpers.exercises.nb02_matrix_form import attention_columns_reference
-
-
-def run(fn):
-    """``check("attention_columns", fn)`` without printing."""
-    return check("attention_columns", fn, quiet=True)
 
 
 def attention_columns(I, W_q, W_k, W_v):
@@ -39,16 +33,10 @@ def attention_columns_loops(I, W_q, W_k, W_v):
     return torch.stack(columns, dim=1)  # (d_v, L)
 
 
-def test_registered_for_notebook_02():
-    assert "attention_columns" in list_exercises()
-    assert get_exercise("attention_columns").notebook == "02"
-
-
-@pytest.mark.parametrize("fn", [attention_columns, attention_columns_loops])
-def test_right_answers_pass(fn):
-    result = run(fn)
-    assert result.passed, result.message
-    assert "on all 3 test cases" in result.message
+test_right_answers_pass = exercise_cases.right_answers_pass(
+    [("attention_columns", attention_columns), ("attention_columns", attention_columns_loops)]
+)
+test_case_counts = exercise_cases.case_counts_are({"attention_columns": 3})
 
 
 def test_reference_is_the_transpose_of_the_row_convention():
@@ -111,32 +99,28 @@ def row_weight_matrices(I, W_q, W_k, W_v):
     return Q
 
 
-LEARNER_MISTAKES = [
-    (softmax_rows, "dim=0"),
-    (no_scale, "scale"),
-    (scale_by_d_in, "sqrt(d_in)"),
-    (rows_convention, "transpose"),
-    (queries_first, "A = K^T Q"),
-    (row_weights_times_values, "transpose your weights"),
-    (returns_weights, "weights A' (L, L) instead of the output"),
-    (row_weight_matrices, "shapes of a matrix product do not line up"),
-    (lambda I, W_q, W_k, W_v: attention_columns(I, W_q, W_k, W_v).double(), "wrong dtype"),
-    (lambda I, W_q, W_k, W_v: NotImplemented, "not implemented yet"),
-]
-
-
-@pytest.mark.parametrize(("fn", "keyword"), LEARNER_MISTAKES)
-def test_learner_mistake_is_diagnosed(fn, keyword):
-    result = run(fn)
-    assert not result.passed
-    assert result.message.startswith("❌ attention_columns: ")
-    assert keyword in result.message
-
-
-MISTAKES = get_exercise("attention_columns").mistakes
-
-
-def test_required_diagnoses_are_registered():
-    messages = " ".join(m.message for m in MISTAKES)
-    for keyword in ("wrong axis", "scale", "transpose", "A = K^T Q", "instead of the output"):
-        assert keyword in messages
+test_mistakes_are_diagnosed = exercise_cases.mistakes_are_diagnosed(
+    ("attention_columns", fn, keyword)
+    for fn, keyword in [
+        (softmax_rows, "dim=0"),
+        (no_scale, "scale"),
+        (scale_by_d_in, "sqrt(d_in)"),
+        (rows_convention, "transpose"),
+        (queries_first, "A = K^T Q"),
+        (row_weights_times_values, "transpose your weights"),
+        (returns_weights, "weights A' (L, L) instead of the output"),
+        (row_weight_matrices, "shapes of a matrix product do not line up"),
+        (lambda I, W_q, W_k, W_v: attention_columns(I, W_q, W_k, W_v).double(), "wrong dtype"),
+    ]
+)
+test_diagnoses_are_registered = exercise_cases.diagnoses_are_registered(
+    {
+        "attention_columns": {
+            "wrong axis",
+            "scale",
+            "transpose",
+            "A = K^T Q",
+            "instead of the output",
+        }
+    }
+)

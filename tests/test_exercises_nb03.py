@@ -1,30 +1,25 @@
-"""Exercise checkers of notebook 03 added after ``split_heads`` (tested in ``test_exercises.py``):
-``merge_heads`` and ``multi_head_attention``. The right answers pass; each classic mistake fails
-with its diagnosis; a stub fails as "not implemented"."""
+"""Exercises of notebook 03: ``split_heads``, ``merge_heads`` and ``multi_head_attention``; the
+checks every exercise must pass are in ``test_exercises.py``."""
 
 from __future__ import annotations
 
 import math
 
-import pytest
+import exercise_cases
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 import helpers
-from helpers.exercises import check, get_exercise, list_exercises
 from helpers.exercises.nb03_multi_head import _mha_reference
-
-NEW_IDS = ("merge_heads", "multi_head_attention")
-
-
-def run(exercise_id, fn):
-    """``check`` without printing."""
-    return check(exercise_id, fn, quiet=True)
-
 
 # --------------------------------------------------------------------------- right answers,
 # written the way a learner would
+
+
+def split_heads(x, num_heads):
+    batch, seq, d_model = x.shape
+    return x.view(batch, seq, num_heads, d_model // num_heads).transpose(1, 2)
 
 
 def merge_heads(x):
@@ -70,28 +65,21 @@ def multi_head_attention_fused(x, W_q, W_k, W_v, W_o, num_heads):
     return helpers.merge_heads(F.scaled_dot_product_attention(q, k, v)) @ W_o
 
 
-def test_notebook_03_exercises_are_registered():
-    assert {"split_heads", *NEW_IDS} <= set(list_exercises())
-    for exercise_id in ("split_heads", *NEW_IDS):
-        assert get_exercise(exercise_id).notebook == "03"
-
-
-@pytest.mark.parametrize(
-    "fn", [merge_heads, merge_heads_contiguous_view, merge_heads_cat, helpers.merge_heads]
+test_right_answers_pass = exercise_cases.right_answers_pass(
+    [
+        ("split_heads", split_heads),
+        ("split_heads", helpers.split_heads),
+        ("split_heads", lambda x, h: x.reshape(*x.shape[:2], h, -1).permute(0, 2, 1, 3)),
+        ("merge_heads", merge_heads),
+        ("merge_heads", merge_heads_contiguous_view),
+        ("merge_heads", merge_heads_cat),
+        ("merge_heads", helpers.merge_heads),
+        ("multi_head_attention", multi_head_attention),
+        ("multi_head_attention", multi_head_attention_loop),
+        ("multi_head_attention", multi_head_attention_fused),
+    ]
 )
-def test_merge_heads_right_answers_pass(fn):
-    result = run("merge_heads", fn)
-    assert result.passed, result.message
-    assert "on all 3 test cases" in result.message
-
-
-@pytest.mark.parametrize(
-    "fn", [multi_head_attention, multi_head_attention_loop, multi_head_attention_fused]
-)
-def test_multi_head_attention_right_answers_pass(fn):
-    result = run("multi_head_attention", fn)
-    assert result.passed, result.message
-    assert "on all 3 test cases" in result.message
+test_case_counts = exercise_cases.case_counts_are({"merge_heads": 3, "multi_head_attention": 3})
 
 
 def test_reference_equals_torch_multihead_attention():
@@ -107,16 +95,12 @@ def test_reference_equals_torch_multihead_attention():
     torch.testing.assert_close(_mha_reference(x, W_q, W_k, W_v, W_o, num_heads), expected)
 
 
-def test_checker_leaves_the_global_random_state_alone():
-    torch.manual_seed(123)
-    expected = torch.rand(3)
-    torch.manual_seed(123)
-    run("merge_heads", merge_heads)
-    run("multi_head_attention", multi_head_attention)
-    torch.testing.assert_close(torch.rand(3), expected)
-
-
 # --------------------------------------------------------------------------- learner mistakes
+
+
+def split_heads_no_transpose(x, num_heads):
+    batch, seq, d_model = x.shape
+    return x.view(batch, num_heads, seq, d_model // num_heads)
 
 
 def mha_variant(x, W_q, W_k, W_v, W_o, num_heads, scale_dim=None, project=True, dim=-1):
@@ -160,55 +144,46 @@ def merge_view_after_transpose(x):
     return x.transpose(1, 2).view(batch, seq, heads * d_head)  # raises: not contiguous
 
 
-LEARNER_MISTAKES = [
-    ("merge_heads", lambda x: x.reshape(x.shape[0], x.shape[2], -1), "without the transpose"),
-    ("merge_heads", merge_view_after_transpose, ".contiguous()"),
-    ("merge_heads", lambda x: x.permute(0, 2, 3, 1).flatten(2), "interleaved"),
-    ("merge_heads", lambda x: x.sum(dim=1), "concatenates"),
-    ("merge_heads", lambda x: x.mean(dim=1), "averaged"),
-    ("merge_heads", lambda x: torch.cat(x.unbind(1), dim=1), "sequence axis"),
-    ("merge_heads", lambda x: merge_heads(x).transpose(1, 2), "transpose of the expected one"),
-    ("merge_heads", lambda x: NotImplemented, "not implemented yet"),
-    (
-        "multi_head_attention",
-        lambda x, W_q, W_k, W_v, W_o: x,  # forgot num_heads: TypeError
-        "it is called as fn(x, W_q, W_k, W_v, W_o, num_heads)",
-    ),
-    (
-        "multi_head_attention",
-        lambda x, Wq, Wk, Wv, Wo, h: mha_variant(x, Wq, Wk, Wv, Wo, h, scale_dim=x.shape[-1]),
-        "sqrt(d_head)",
-    ),
-    (
-        "multi_head_attention",
-        lambda x, Wq, Wk, Wv, Wo, h: mha_variant(x, Wq, Wk, Wv, Wo, h, project=False),
-        "output projection W_o",
-    ),
-    (
-        "multi_head_attention",
-        lambda x, Wq, Wk, Wv, Wo, h: mha_variant(x, Wq, Wk, Wv, Wo, h, dim=-2),
-        "axis",
-    ),
-    ("multi_head_attention", mha_one_head, "single head"),
-    ("multi_head_attention", mha_linear_convention, "transposed weight matrices"),
-    ("multi_head_attention", mha_bad_split, "split into heads is wrong"),
-    ("multi_head_attention", lambda x, Wq, Wk, Wv, Wo, h: NotImplemented, "not implemented yet"),
-]
-
-
-@pytest.mark.parametrize(("exercise_id", "fn", "keyword"), LEARNER_MISTAKES)
-def test_learner_mistake_is_diagnosed(exercise_id, fn, keyword):
-    result = run(exercise_id, fn)
-    assert not result.passed
-    assert result.message.startswith(f"❌ {exercise_id}: ")
-    assert keyword in result.message
-
-
-def test_required_diagnoses_are_registered():
-    required = {
+test_mistakes_are_diagnosed = exercise_cases.mistakes_are_diagnosed(
+    [
+        ("split_heads", split_heads_no_transpose, "transpose"),
+        ("split_heads", lambda x, h: x.view(*x.shape[:2], -1, h).transpose(1, 2), "swapped"),
+        ("merge_heads", lambda x: x.reshape(x.shape[0], x.shape[2], -1), "without the transpose"),
+        ("merge_heads", merge_view_after_transpose, ".contiguous()"),
+        ("merge_heads", lambda x: x.permute(0, 2, 3, 1).flatten(2), "interleaved"),
+        ("merge_heads", lambda x: x.sum(dim=1), "concatenates"),
+        ("merge_heads", lambda x: x.mean(dim=1), "averaged"),
+        ("merge_heads", lambda x: torch.cat(x.unbind(1), dim=1), "sequence axis"),
+        ("merge_heads", lambda x: merge_heads(x).transpose(1, 2), "transpose of the expected one"),
+        (
+            "multi_head_attention",
+            lambda x, W_q, W_k, W_v, W_o: x,  # forgot num_heads: TypeError
+            "it is called as fn(x, W_q, W_k, W_v, W_o, num_heads)",
+        ),
+        (
+            "multi_head_attention",
+            lambda x, Wq, Wk, Wv, Wo, h: mha_variant(x, Wq, Wk, Wv, Wo, h, scale_dim=x.shape[-1]),
+            "sqrt(d_head)",
+        ),
+        (
+            "multi_head_attention",
+            lambda x, Wq, Wk, Wv, Wo, h: mha_variant(x, Wq, Wk, Wv, Wo, h, project=False),
+            "output projection W_o",
+        ),
+        (
+            "multi_head_attention",
+            lambda x, Wq, Wk, Wv, Wo, h: mha_variant(x, Wq, Wk, Wv, Wo, h, dim=-2),
+            "axis",
+        ),
+        ("multi_head_attention", mha_one_head, "single head"),
+        ("multi_head_attention", mha_linear_convention, "transposed weight matrices"),
+        ("multi_head_attention", mha_bad_split, "split into heads is wrong"),
+    ]
+)
+test_diagnoses_are_registered = exercise_cases.diagnoses_are_registered(
+    {
+        "split_heads": {"transpose"},
         "merge_heads": {"transpose", "interleaved", "concatenates", "sequence axis"},
         "multi_head_attention": {"sqrt(d_head)", "W_o", "split", "merge", "axis", "transposed"},
     }
-    for exercise_id, keywords in required.items():
-        messages = " ".join(m.message for m in get_exercise(exercise_id).mistakes)
-        assert all(word in messages for word in keywords), exercise_id
+)

@@ -1,26 +1,37 @@
-"""Exercise checkers of notebook 04 added after ``sinusoidal_encoding`` (tested in
-``test_exercises.py``): ``relative_rotation``. The right answers pass; each classic mistake fails
-with its diagnosis; a stub fails as "not implemented"."""
+"""Exercises of notebook 04: ``sinusoidal_encoding`` and ``relative_rotation``; the checks every
+exercise must pass are in ``test_exercises.py``."""
 
 from __future__ import annotations
 
 import math
 
+import exercise_cases
 import pytest
 import torch
 
 import helpers
-from helpers.exercises import check, get_exercise, list_exercises
 from helpers.exercises.nb04_positional import relative_rotation_reference
-
-
-def run(fn):
-    """``check("relative_rotation", fn)`` without printing."""
-    return check("relative_rotation", fn, quiet=True)
-
 
 # --------------------------------------------------------------------------- right answers,
 # written the way a learner would
+
+
+def sinusoidal_encoding(n_positions, d_model):
+    pe = torch.zeros(n_positions, d_model)
+    position = torch.arange(n_positions).unsqueeze(1)  # (n, 1)
+    div_term = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
+    pe[:, 0::2] = torch.sin(position * div_term)
+    pe[:, 1::2] = torch.cos(position * div_term)
+    return pe
+
+
+def sinusoidal_encoding_float64_loops(n_positions, d_model):
+    pe = torch.zeros(n_positions, d_model, dtype=torch.float64)
+    for p in range(n_positions):
+        for i in range(d_model // 2):
+            angle = p / 10000 ** (2 * i / d_model)
+            pe[p, 2 * i], pe[p, 2 * i + 1] = math.sin(angle), math.cos(angle)
+    return pe
 
 
 def relative_rotation(offset, frequency):
@@ -40,19 +51,17 @@ def relative_rotation_by_steps(offset, frequency):
     return torch.linalg.matrix_power(one, abs(offset))
 
 
-def test_notebook_04_exercises_are_registered():
-    assert {"sinusoidal_encoding", "relative_rotation"} <= set(list_exercises())
-    for exercise_id in ("sinusoidal_encoding", "relative_rotation"):
-        assert get_exercise(exercise_id).notebook == "04"
-
-
-@pytest.mark.parametrize(
-    "fn", [relative_rotation, relative_rotation_matrix_exp, relative_rotation_by_steps]
+test_right_answers_pass = exercise_cases.right_answers_pass(
+    [
+        ("sinusoidal_encoding", sinusoidal_encoding),
+        ("sinusoidal_encoding", sinusoidal_encoding_float64_loops),
+        ("sinusoidal_encoding", helpers.sinusoidal_encoding),
+        ("relative_rotation", relative_rotation),
+        ("relative_rotation", relative_rotation_matrix_exp),
+        ("relative_rotation", relative_rotation_by_steps),
+    ]
 )
-def test_right_answers_pass(fn):
-    result = run(fn)
-    assert result.passed, result.message
-    assert "on all 5 test cases" in result.message
+test_case_counts = exercise_cases.case_counts_are({"relative_rotation": 5})
 
 
 @pytest.mark.parametrize("offset", [-7, -1, 0, 1, 3, 40])
@@ -75,22 +84,31 @@ def test_reference_moves_a_sin_cos_row_by_offset(offset, frequency):
     torch.testing.assert_close(rows @ relative_rotation_reference(offset, frequency), expected)
 
 
-def test_checker_leaves_the_global_random_state_alone():
-    torch.manual_seed(123)
-    expected = torch.rand(3)
-    torch.manual_seed(123)
-    run(relative_rotation)
-    torch.testing.assert_close(torch.rand(3), expected)
-
-
 # --------------------------------------------------------------------------- learner mistakes
+
+
+def sinusoidal(n_positions, d_model, base=10000.0, two=2, swap=False):
+    p = torch.arange(n_positions, dtype=torch.float32)[:, None]  # (n, 1)
+    i = torch.arange(d_model // 2, dtype=torch.float32)[None, :]  # (1, d / 2)
+    angle = p / base ** (two * i / d_model)  # (n, d / 2)
+    first, second = (
+        (torch.cos(angle), torch.sin(angle)) if swap else (torch.sin(angle), torch.cos(angle))
+    )
+    return torch.stack([first, second], dim=-1).reshape(n_positions, d_model)
 
 
 def rotation(cos, sin):
     return torch.tensor([[cos, -sin], [sin, cos]])
 
 
-LEARNER_MISTAKES = [
+SINUSOIDAL_MISTAKES = [
+    (lambda n, d: sinusoidal(n, d, swap=True), "swapped"),
+    (lambda n, d: sinusoidal(n, d, two=1), "i/d_model"),
+    (lambda n, d: sinusoidal(n, d, base=1000.0), "wrong base"),
+    (lambda n, d: sinusoidal(n, d, base=1e5), "base=100000"),
+    (lambda n, d: sinusoidal(n + 1, d)[1:], "positions start at 0"),
+]
+ROTATION_MISTAKES = [
     (lambda k, w: relative_rotation(k, w).T, "rotates the wrong way"),
     (lambda k, w: relative_rotation(-k, w), "rotates the wrong way"),
     (  # the matrix for pairs ordered (cos, sin)
@@ -106,22 +124,14 @@ LEARNER_MISTAKES = [
     (lambda k, w: relative_rotation(k, w).tolist(), "must return a torch.Tensor"),
     (lambda k, w: torch.tensor([math.cos(k * w), math.sin(k * w)]), "wrong shape"),
     (lambda k, w: torch.block_diag(relative_rotation(k, w), torch.eye(2)), "wrong shape"),
-    (lambda k, w: NotImplemented, "not implemented yet"),
 ]
-
-
-@pytest.mark.parametrize(("fn", "keyword"), LEARNER_MISTAKES)
-def test_learner_mistake_is_diagnosed(fn, keyword):
-    result = run(fn)
-    assert not result.passed
-    assert result.message.startswith("❌ relative_rotation: ")
-    assert keyword in result.message
-
-
-MISTAKES = get_exercise("relative_rotation").mistakes
-
-
-def test_required_diagnoses_are_registered():
-    messages = " ".join(m.message for m in MISTAKES)
-    for keyword in ("wrong way", "sign", "offset * frequency", "diagonal"):
-        assert keyword in messages
+test_mistakes_are_diagnosed = exercise_cases.mistakes_are_diagnosed(
+    [("sinusoidal_encoding", fn, keyword) for fn, keyword in SINUSOIDAL_MISTAKES]
+    + [("relative_rotation", fn, keyword) for fn, keyword in ROTATION_MISTAKES]
+)
+test_diagnoses_are_registered = exercise_cases.diagnoses_are_registered(
+    {
+        "sinusoidal_encoding": {"swapped", "2i/d_model", "base"},
+        "relative_rotation": {"wrong way", "sign", "offset * frequency", "diagonal"},
+    }
+)

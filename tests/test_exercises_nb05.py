@@ -1,17 +1,24 @@
-"""Exercise checkers of notebook 05: ``local_mask`` and ``receptive_field``. Right answers
-pass, learner-style mistakes get their diagnosis, a stub fails as "not implemented"; the reference
-of ``receptive_field`` (a measured Jacobian pattern) equals the band formula."""
+"""Exercises of notebook 05: ``local_mask`` and ``receptive_field``; the checks every exercise
+must pass are in ``test_exercises.py``. The reference of ``receptive_field`` (a measured Jacobian
+pattern) equals the band formula."""
 
+import exercise_cases
 import pytest
 import torch
 
 from helpers import local_mask
-from helpers.exercises import check, get_exercise
+from helpers.exercises import get_exercise
 from helpers.exercises.nb05_truncated_attention import measured_receptive_field
 
+# --------------------------------------------------------------------------- right answers,
+# written the way a learner would
 
-def run(exercise_id, fn):
-    return check(exercise_id, fn, quiet=True)
+
+def local_mask_loops(L, left, right):
+    mask = torch.zeros(L, L, dtype=torch.bool)
+    for i in range(L):
+        mask[i, max(0, i - left) : i + right + 1] = True
+    return mask
 
 
 def receptive_field_formula(L, left, right, n_layers):
@@ -36,13 +43,16 @@ def receptive_field_loops(L, left, right, n_layers):
     return mask
 
 
-@pytest.mark.parametrize(
-    "fn", [receptive_field_formula, receptive_field_matrix_power, receptive_field_loops]
+test_right_answers_pass = exercise_cases.right_answers_pass(
+    [
+        ("local_mask", local_mask_loops),
+        ("local_mask", local_mask),
+        ("receptive_field", receptive_field_formula),
+        ("receptive_field", receptive_field_matrix_power),
+        ("receptive_field", receptive_field_loops),
+    ]
 )
-def test_right_answers_pass(fn):
-    result = run("receptive_field", fn)
-    assert result.passed, result.message
-    assert "on all 4 test cases" in result.message
+test_case_counts = exercise_cases.case_counts_are({"receptive_field": 4})
 
 
 @pytest.mark.parametrize(
@@ -59,43 +69,49 @@ def test_one_layer_is_the_local_mask():
     assert torch.equal(measured_receptive_field(11, 2, 3, 1), local_mask(11, 2, 3))
 
 
-def test_notebook_05_exercises_are_registered():
-    # Every registered mistake is fed to its checker in test_exercises.py.
-    for exercise_id in ("local_mask", "receptive_field"):
-        assert get_exercise(exercise_id).notebook == "05"
+def test_receptive_field_has_the_classic_mistakes():
     names = {m.name for m in get_exercise("receptive_field").mistakes}
     assert {"one_layer", "one_layer_too_few", "one_layer_too_many", "swapped", "not_bool"} <= names
 
 
-@pytest.mark.parametrize(
-    ("fn", "keyword"),
-    [
-        (lambda L, left, right, n: local_mask(L, left, right), "single layer"),
-        (lambda L, left, right, n: receptive_field_formula(L, right, left, n), "swapped"),
-        (lambda L, left, right, n: receptive_field_formula(L, left, right, n).T, "transposed"),
-        (lambda L, left, right, n: receptive_field_formula(L, left, right, n).float(), "bool"),
-        (lambda L, left, right, n: receptive_field_formula(L, left, right, n - 1), "n - 1"),
-        (lambda L, left, right, n: receptive_field_formula(L, left, right, n + 1), "n + 1"),
-        (
-            lambda L, left, right, n: local_mask(L, left * 2 ** (n - 1), right * 2 ** (n - 1)),
-            "doubles",
-        ),
-        (lambda L, left, right, n: receptive_field_formula(L, left, right, n)[1:], "wrong shape"),
-        (lambda L, left, right, n: ~receptive_field_formula(L, left, right, n), "wrong values"),
-    ],
+# --------------------------------------------------------------------------- classic mistakes,
+# written the way a learner would, each with the word its diagnosis must contain
+
+
+def local_mask_range(L, left, right, stop_offset=1, start_offset=0):
+    mask = torch.zeros(L, L, dtype=torch.bool)
+    for i in range(L):
+        for j in range(i - left + start_offset, i + right + stop_offset):
+            if 0 <= j < L:
+                mask[i, j] = True
+    return mask
+
+
+LOCAL_MASK_MISTAKES = [
+    (lambda L, le, r: local_mask_range(L, le, r, stop_offset=0), "too narrow"),
+    (lambda L, le, r: local_mask_range(L, le, r, start_offset=1), "too narrow"),
+    (lambda L, le, r: local_mask_range(L, le + 1, r + 1), "too wide"),
+    (lambda L, le, r: local_mask_range(L, r, le), "swapped"),
+    (lambda L, le, r: local_mask_range(L, le, r).T, "transposed"),
+    (lambda L, le, r: local_mask_range(L, le, r).float(), "bool"),
+    (lambda L, le, r: local_mask_range(L, le, r).int(), "bool"),
+    (lambda L, le, r: ~local_mask_range(L, le, r), "inverted"),
+]
+RECEPTIVE_FIELD_MISTAKES = [
+    (lambda L, left, right, n: local_mask(L, left, right), "single layer"),
+    (lambda L, left, right, n: receptive_field_formula(L, right, left, n), "swapped"),
+    (lambda L, left, right, n: receptive_field_formula(L, left, right, n).T, "transposed"),
+    (lambda L, left, right, n: receptive_field_formula(L, left, right, n).float(), "bool"),
+    (lambda L, left, right, n: receptive_field_formula(L, left, right, n - 1), "n - 1"),
+    (lambda L, left, right, n: receptive_field_formula(L, left, right, n + 1), "n + 1"),
+    (lambda L, left, right, n: local_mask(L, left * 2 ** (n - 1), right * 2 ** (n - 1)), "doubles"),
+    (lambda L, left, right, n: receptive_field_formula(L, left, right, n)[1:], "wrong shape"),
+    (lambda L, left, right, n: ~receptive_field_formula(L, left, right, n), "wrong values"),
+]
+test_mistakes_are_diagnosed = exercise_cases.mistakes_are_diagnosed(
+    [("local_mask", fn, keyword) for fn, keyword in LOCAL_MASK_MISTAKES]
+    + [("receptive_field", fn, keyword) for fn, keyword in RECEPTIVE_FIELD_MISTAKES]
 )
-def test_learner_mistakes_are_diagnosed(fn, keyword):
-    result = run("receptive_field", fn)
-    assert not result.passed
-    assert keyword in result.message, result.message
-
-
-def test_not_implemented_stub_fails():
-    for exercise_id in ("receptive_field", "local_mask"):
-        result = run(exercise_id, lambda *args: NotImplemented)
-        assert not result.passed
-        assert "not implemented yet" in result.message
-
-
-def test_local_mask_exercise_still_passes_with_the_reference():
-    assert run("local_mask", local_mask).passed
+test_diagnoses_are_registered = exercise_cases.diagnoses_are_registered(
+    {"local_mask": {"too narrow", "too wide", "transposed", "bool"}}
+)

@@ -1,23 +1,16 @@
-"""Exercise checker of notebook 07: ``conv_head_attention``, one head of the conv-as-attention
-construction. The right answers pass; each classic mistake fails with its diagnosis; a stub fails
-as "not implemented"."""
+"""Exercise of notebook 07: ``conv_head_attention``, one head of the conv-as-attention
+construction; the checks every exercise must pass are in ``test_exercises.py``."""
 
 from __future__ import annotations
 
 import math
 
-import pytest
+import exercise_cases
 import torch
 
 import helpers
-from helpers.exercises import check, get_exercise, list_exercises
 
 EXERCISE = "conv_head_attention"
-
-
-def run(fn):
-    """``check`` without printing."""
-    return check(EXERCISE, fn, quiet=True)
 
 
 # --------------------------------------------------------------------------- right answers,
@@ -60,23 +53,16 @@ def head_attention_with_helpers(center, height, width, padding, alpha):
     return helpers.softmax(r @ v, dim=-1)
 
 
-def test_registered_for_notebook_07():
-    assert EXERCISE in list_exercises()
-    info = get_exercise(EXERCISE)
-    assert info.notebook == "07"
-    assert info.param_names == ("center", "height", "width", "padding", "alpha")
-
-
-@pytest.mark.parametrize("fn", [head_attention, head_attention_loops, head_attention_with_helpers])
-def test_right_answers_pass(fn):
-    result = run(fn)
-    assert result.passed, result.message
-    assert "4 test cases" in result.message
-
-
-def test_printed_once(capsys):
-    result = check(EXERCISE, head_attention)
-    assert capsys.readouterr().out == result.message + "\n"
+test_right_answers_pass = exercise_cases.right_answers_pass(
+    (EXERCISE, fn)
+    for fn in (
+        head_attention,
+        head_attention_loops,
+        head_attention_with_helpers,
+        lambda *args: head_attention(*args).double(),  # float64 is accepted
+    )
+)
+test_case_counts = exercise_cases.case_counts_are({EXERCISE: 4})
 
 
 # --------------------------------------------------------------------------- classic mistakes,
@@ -105,42 +91,26 @@ def learner(center, height, width, padding, alpha, **change):
     return torch.softmax(scores, dim=change.get("dim", -1))
 
 
-LEARNER_MISTAKES = [
-    (lambda c, h, w, p, a: learner(c, h, w, p, a, no_pad=True), "zero-padded"),
-    (lambda c, h, w, p, a: learner(c, h, w, p, a).T, "transposed"),
-    (lambda c, h, w, p, a: learner(c, h, w, p, a, sign=1), "minus sign"),
-    (lambda c, h, w, p, a: learner(c, h, w, p, a, dim=0), "axis"),
-    (lambda c, h, w, p, a: learner((0, 0), h, w, p, a), "center"),
-    (lambda c, h, w, p, a: learner(c, h, w, p, a, flip=True), "direction"),
-    (lambda c, h, w, p, a: learner(c, h, w, p, a, swap=True), "swapped"),
-    (lambda c, h, w, p, a: learner(c, h, w, p, a, fixed_alpha=1.0), "alpha is missing"),
-    (lambda c, h, w, p, a: learner(c, h, w, p, a, sqrt=True), "squared"),
-]
-
-
-@pytest.mark.parametrize(("fn", "keyword"), LEARNER_MISTAKES)
-def test_learner_mistake_is_diagnosed(fn, keyword):
-    result = run(fn)
-    assert not result.passed
-    assert result.message.startswith(f"❌ {EXERCISE}: ")
-    assert keyword in result.message
-
-
-def test_not_implemented_stub():
-    result = run(lambda center, height, width, padding, alpha: NotImplemented)
-    assert not result.passed
-    assert "not implemented yet" in result.message
-
-
-def test_wrong_values_are_reported_without_a_known_mistake():
-    result = run(lambda *args: head_attention(*args) * 0.9)
-    assert not result.passed
-    assert "wrong values" in result.message
-
-
-def test_float64_answer_is_accepted():
-    result = run(lambda *args: head_attention(*args).double())
-    assert result.passed, result.message
+test_mistakes_are_diagnosed = exercise_cases.mistakes_are_diagnosed(
+    (EXERCISE, fn, keyword)
+    for fn, keyword in [
+        (lambda c, h, w, p, a: learner(c, h, w, p, a, no_pad=True), "zero-padded"),
+        (lambda c, h, w, p, a: learner(c, h, w, p, a).T, "transposed"),
+        (lambda c, h, w, p, a: learner(c, h, w, p, a, sign=1), "minus sign"),
+        (lambda c, h, w, p, a: learner(c, h, w, p, a, dim=0), "axis"),
+        (lambda c, h, w, p, a: learner((0, 0), h, w, p, a), "center"),
+        (lambda c, h, w, p, a: learner(c, h, w, p, a, flip=True), "direction"),
+        (lambda c, h, w, p, a: learner(c, h, w, p, a, swap=True), "swapped"),
+        (lambda c, h, w, p, a: learner(c, h, w, p, a, fixed_alpha=1.0), "alpha is missing"),
+        (lambda c, h, w, p, a: learner(c, h, w, p, a, sqrt=True), "squared"),
+        (lambda *args: head_attention(*args) * 0.9, "wrong values"),  # not a known mistake
+        (
+            lambda center, height, width, padding: center,  # forgot alpha: TypeError
+            "it is called as fn(center, height, width, padding, alpha) -> Tensor. Test case: "
+            "center = (0, 0), height = 3, width = 4, padding = 1, alpha = 2.0",
+        ),
+    ]
+)
 
 
 def test_checker_cases_include_a_sharp_one_hot_head():

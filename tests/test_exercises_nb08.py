@@ -1,20 +1,13 @@
-"""Exercise checkers of notebook 08: ``bidirectional_rnn``. The right answers pass; each classic
-mistake fails with its diagnosis; a stub fails as "not implemented"."""
+"""Exercise of notebook 08: ``bidirectional_rnn``; the checks every exercise must pass are in
+``test_exercises.py``."""
 
 from __future__ import annotations
 
-import pytest
+import exercise_cases
 import torch
 from torch import nn
 
-from helpers.exercises import check, get_exercise, list_exercises
 from helpers.exercises.nb08_rnn import bidirectional_rnn_reference
-
-
-def run(exercise_id, fn):
-    """``check`` without printing."""
-    return check(exercise_id, fn, quiet=True)
-
 
 # --------------------------------------------------------------------------- right answers,
 # written the way a learner would
@@ -64,16 +57,11 @@ def bidirectional_rnn_torch(x, W_ih, W_hh, b):
         return rnn(x.unsqueeze(1))[0].squeeze(1)  # (seq, batch=1, 2 d_h) -> (seq, 2 d_h)
 
 
-def test_notebook_08_exercise_is_registered():
-    assert "bidirectional_rnn" in list_exercises()
-    assert get_exercise("bidirectional_rnn").notebook == "08"
-
-
-@pytest.mark.parametrize("fn", [bidirectional_rnn, bidirectional_rnn_flip, bidirectional_rnn_torch])
-def test_right_answers_pass(fn):
-    result = run("bidirectional_rnn", fn)
-    assert result.passed, result.message
-    assert "on all 3 test cases" in result.message
+test_right_answers_pass = exercise_cases.right_answers_pass(
+    ("bidirectional_rnn", fn)
+    for fn in (bidirectional_rnn, bidirectional_rnn_flip, bidirectional_rnn_torch)
+)
+test_case_counts = exercise_cases.case_counts_are({"bidirectional_rnn": 3})
 
 
 def test_reference_is_two_hand_written_loops():
@@ -87,14 +75,6 @@ def test_reference_is_two_hand_written_loops():
     expected = bidirectional_rnn(x, W_ih, W_hh, b)
     torch.testing.assert_close(bidirectional_rnn_reference(x, W_ih, W_hh, b), expected)
     assert expected.shape == (6, 10)
-
-
-def test_checker_leaves_the_global_random_state_alone():
-    torch.manual_seed(123)
-    expected = torch.rand(3)
-    torch.manual_seed(123)
-    run("bidirectional_rnn", bidirectional_rnn)
-    torch.testing.assert_close(torch.rand(3), expected)
 
 
 # --------------------------------------------------------------------------- classic mistakes,
@@ -130,55 +110,39 @@ def linear_steps(x, W_ih, W_hh, b):
     return torch.cat(out, dim=-1)
 
 
-LEARNER_MISTAKES = [
-    (lambda x, W_ih, W_hh, b: one_way(x, W_ih[0], W_hh[0], b[0]), "only the left-to-right"),
-    (lambda x, W_ih, W_hh, b: torch.stack(both(x, W_ih, W_hh, b)), "concatenate them"),
-    (lambda x, W_ih, W_hh, b: torch.cat(both(x, W_ih, W_hh, b)[::-1], dim=-1), "swapped"),
-    (
-        lambda x, W_ih, W_hh, b: torch.cat(both(x, W_ih, W_hh, b, keep_order=False), dim=-1),
-        "reverse that list",
-    ),
-    (
-        lambda x, W_ih, W_hh, b: torch.cat(
-            [one_way(x, W_ih[0], W_hh[0], b[0]), one_way(x, W_ih[1], W_hh[1], b[1])], dim=-1
+test_mistakes_are_diagnosed = exercise_cases.mistakes_are_diagnosed(
+    ("bidirectional_rnn", fn, keyword)
+    for fn, keyword in [
+        (lambda x, W_ih, W_hh, b: one_way(x, W_ih[0], W_hh[0], b[0]), "only the left-to-right"),
+        (lambda x, W_ih, W_hh, b: torch.stack(both(x, W_ih, W_hh, b)), "concatenate them"),
+        (lambda x, W_ih, W_hh, b: torch.cat(both(x, W_ih, W_hh, b)[::-1], dim=-1), "swapped"),
+        (
+            lambda x, W_ih, W_hh, b: torch.cat(both(x, W_ih, W_hh, b, keep_order=False), dim=-1),
+            "reverse that list",
         ),
-        "also reads left to right",
-    ),
-    (
-        lambda x, W_ih, W_hh, b: torch.cat(
-            [one_way(x, W_ih[0], W_hh[0], b[0]), one_way(x, W_ih[0], W_hh[0], b[0], True)], -1
+        (
+            lambda x, W_ih, W_hh, b: torch.cat(
+                [one_way(x, W_ih[0], W_hh[0], b[0]), one_way(x, W_ih[1], W_hh[1], b[1])], dim=-1
+            ),
+            "also reads left to right",
         ),
-        "its own weights",
-    ),
-    (linear_steps, "missing the tanh"),
-    (
-        lambda x, W_ih, W_hh, b: torch.cat(
-            [torch.tanh(x @ W_ih[0] + b[0]), torch.tanh(x @ W_ih[1] + b[1])], dim=-1
+        (
+            lambda x, W_ih, W_hh, b: torch.cat(
+                [one_way(x, W_ih[0], W_hh[0], b[0]), one_way(x, W_ih[0], W_hh[0], b[0], True)], -1
+            ),
+            "its own weights",
         ),
-        "no memory",
-    ),
-    (
-        lambda x, W_ih, W_hh, b: torch.cat(both(x, W_ih, W_hh.transpose(1, 2), b), dim=-1),
-        "transposed",
-    ),
-]
-
-
-@pytest.mark.parametrize(("fn", "keyword"), LEARNER_MISTAKES)
-def test_learner_mistake_is_diagnosed(fn, keyword):
-    result = run("bidirectional_rnn", fn)
-    assert not result.passed
-    assert result.message.startswith("❌ bidirectional_rnn: ")
-    assert keyword in result.message, result.message
-
-
-def test_not_implemented_stub():
-    result = run("bidirectional_rnn", lambda x, W_ih, W_hh, b: NotImplemented)
-    assert not result.passed
-    assert "not implemented yet" in result.message
-
-
-def test_wrong_number_of_parameters_names_the_signature():
-    result = run("bidirectional_rnn", lambda x, W_ih, W_hh: x)
-    assert not result.passed
-    assert "fn(x, W_ih, W_hh, b)" in result.message
+        (linear_steps, "missing the tanh"),
+        (
+            lambda x, W_ih, W_hh, b: torch.cat(
+                [torch.tanh(x @ W_ih[0] + b[0]), torch.tanh(x @ W_ih[1] + b[1])], dim=-1
+            ),
+            "no memory",
+        ),
+        (
+            lambda x, W_ih, W_hh, b: torch.cat(both(x, W_ih, W_hh.transpose(1, 2), b), dim=-1),
+            "transposed",
+        ),
+        (lambda x, W_ih, W_hh: x, "it is called as fn(x, W_ih, W_hh, b)"),  # forgot b
+    ]
+)

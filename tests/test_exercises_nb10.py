@@ -1,26 +1,17 @@
-"""Exercise checkers of notebook 10: ``residual_sublayer`` and ``chunked_attention``. The right
-answers pass; each classic mistake fails with its diagnosis; a stub fails as "not implemented"."""
+"""Exercises of notebook 10: ``residual_sublayer`` and ``chunked_attention``; the checks every
+exercise must pass are in ``test_exercises.py``."""
 
 from __future__ import annotations
 
 import math
 
-import pytest
+import exercise_cases
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 import helpers
-from helpers.exercises import check, get_exercise, list_exercises
 from helpers.exercises.nb10_encoder import residual_sublayer_reference
-
-IDS = ("residual_sublayer", "chunked_attention")
-
-
-def run(exercise_id, fn):
-    """``check`` without printing."""
-    return check(exercise_id, fn, quiet=True)
-
 
 # --------------------------------------------------------------------------- right answers,
 # written the way a learner would
@@ -73,32 +64,18 @@ def chunked_attention_split(q, k, v, chunk_size):
     return out / total[:, None]
 
 
-def test_notebook_10_exercises_are_registered():
-    assert set(IDS) <= set(list_exercises())
-    for exercise_id in IDS:
-        assert get_exercise(exercise_id).notebook == "10"
-
-
-@pytest.mark.parametrize("fn", [residual_sublayer, residual_sublayer_module])
-def test_residual_sublayer_right_answers_pass(fn):
-    result = run("residual_sublayer", fn)
-    assert result.passed, result.message
-    assert "on all 4 test cases" in result.message
-
-
-@pytest.mark.parametrize(
-    "fn",
+test_right_answers_pass = exercise_cases.right_answers_pass(
     [
-        chunked_attention,
-        chunked_attention_split,
-        lambda q, k, v, c: helpers.chunked_attention(q, k, v, c),
-        lambda q, k, v, c: F.scaled_dot_product_attention(q, k, v),  # not chunked: can't tell
-    ],
+        ("residual_sublayer", residual_sublayer),
+        ("residual_sublayer", residual_sublayer_module),
+        ("chunked_attention", chunked_attention),
+        ("chunked_attention", chunked_attention_split),
+        ("chunked_attention", lambda q, k, v, c: helpers.chunked_attention(q, k, v, c)),
+        # not chunked, so the checker cannot tell; it is still a right answer
+        ("chunked_attention", lambda q, k, v, c: F.scaled_dot_product_attention(q, k, v)),
+    ]
 )
-def test_chunked_attention_right_answers_pass(fn):
-    result = run("chunked_attention", fn)
-    assert result.passed, result.message
-    assert "on all 5 test cases" in result.message
+test_case_counts = exercise_cases.case_counts_are({"residual_sublayer": 4, "chunked_attention": 5})
 
 
 def test_residual_reference_equals_a_torch_encoder_layer_sublayer():
@@ -118,15 +95,6 @@ def test_residual_reference_equals_a_torch_encoder_layer_sublayer():
             x + f(layer.norm2(x)) if norm_first else layer.norm2(x + f(x))  # as in torch's forward
         )
         torch.testing.assert_close(residual_sublayer_reference(x, W, norm_first), torch_sublayer)
-
-
-def test_checker_leaves_the_global_random_state_alone():
-    torch.manual_seed(123)
-    expected = torch.rand(3)
-    torch.manual_seed(123)
-    run("residual_sublayer", residual_sublayer)
-    run("chunked_attention", chunked_attention)
-    torch.testing.assert_close(torch.rand(3), expected)
 
 
 # --------------------------------------------------------------------------- learner mistakes
@@ -176,79 +144,67 @@ def chunked_without_max(q, k, v, chunk_size):
     return num / den
 
 
-LEARNER_MISTAKES = [
-    ("residual_sublayer", lambda x, W, nf: residual_sublayer(x, W, not nf), "swapped"),
-    (
-        "residual_sublayer",
-        lambda x, W, nf: layer_norm(x) @ W if nf else layer_norm(x @ W),
-        "residual connection is missing",
-    ),
-    (
-        "residual_sublayer",
-        lambda x, W, nf: layer_norm(x) + layer_norm(x) @ W if nf else layer_norm(x + x @ W),
-        "raw x",
-    ),
-    (
-        "residual_sublayer",
-        lambda x, W, nf: x + layer_norm(x) @ W if nf else x + layer_norm(x @ W),
-        "normalises the sum",
-    ),
-    (
-        "residual_sublayer",
-        lambda x, W, nf: layer_norm(x + layer_norm(x) @ W) if nf else layer_norm(x + x @ W),
-        "no LayerNorm after the sum",
-    ),
-    (
-        "residual_sublayer",
-        residual_sublayer_norm_over_tokens,
-        "not each feature over the tokens",
-    ),
-    ("residual_sublayer", lambda x, W, nf: residual_sublayer(x, W.T, nf), "transpose of W"),
-    ("residual_sublayer", lambda x, W, nf: NotImplemented, "not implemented yet"),
-    (
-        "residual_sublayer",
-        lambda x, W: x,  # forgot norm_first: TypeError
-        "it is called as fn(x, W, norm_first)",
-    ),
-    (
-        "chunked_attention",
-        lambda q, k, v, c: chunked_variant(q, k, v, c, rescale=False),
-        "rescale both",
-    ),
-    (
-        "chunked_attention",
-        lambda q, k, v, c: chunked_variant(q, k, v, c, scale=False),
-        "1/sqrt(d)",
-    ),
-    (
-        "chunked_attention",
-        lambda q, k, v, c: chunked_variant(q, k, v, c, stop=lambda S, c: S // c * c),
-        "last, shorter chunk",
-    ),
-    ("chunked_attention", chunked_global_softmax_of_chunks, "normalised each chunk separately"),
-    ("chunked_attention", chunked_without_max, "overflows"),
-    ("chunked_attention", lambda q, k, v, c: NotImplemented, "not implemented yet"),
-    (
-        "chunked_attention",
-        lambda q, k, v, c: helpers.scaled_dot_product_attention(q, k, v).T,
-        "transpose",
-    ),
-]
-
-
-@pytest.mark.parametrize(("exercise_id", "fn", "keyword"), LEARNER_MISTAKES)
-def test_learner_mistake_is_diagnosed(exercise_id, fn, keyword):
-    result = run(exercise_id, fn)
-    assert not result.passed
-    assert result.message.startswith(f"❌ {exercise_id}: ")
-    assert keyword in result.message, result.message
-
-
-def test_required_diagnoses_are_registered():
-    required = {
+test_mistakes_are_diagnosed = exercise_cases.mistakes_are_diagnosed(
+    [
+        ("residual_sublayer", lambda x, W, nf: residual_sublayer(x, W, not nf), "swapped"),
+        (
+            "residual_sublayer",
+            lambda x, W, nf: layer_norm(x) @ W if nf else layer_norm(x @ W),
+            "residual connection is missing",
+        ),
+        (
+            "residual_sublayer",
+            lambda x, W, nf: layer_norm(x) + layer_norm(x) @ W if nf else layer_norm(x + x @ W),
+            "raw x",
+        ),
+        (
+            "residual_sublayer",
+            lambda x, W, nf: x + layer_norm(x) @ W if nf else x + layer_norm(x @ W),
+            "normalises the sum",
+        ),
+        (
+            "residual_sublayer",
+            lambda x, W, nf: layer_norm(x + layer_norm(x) @ W) if nf else layer_norm(x + x @ W),
+            "no LayerNorm after the sum",
+        ),
+        (
+            "residual_sublayer",
+            residual_sublayer_norm_over_tokens,
+            "not each feature over the tokens",
+        ),
+        ("residual_sublayer", lambda x, W, nf: residual_sublayer(x, W.T, nf), "transpose of W"),
+        (
+            "residual_sublayer",
+            lambda x, W: x,  # forgot norm_first: TypeError
+            "it is called as fn(x, W, norm_first)",
+        ),
+        (
+            "chunked_attention",
+            lambda q, k, v, c: chunked_variant(q, k, v, c, rescale=False),
+            "rescale both",
+        ),
+        (
+            "chunked_attention",
+            lambda q, k, v, c: chunked_variant(q, k, v, c, scale=False),
+            "1/sqrt(d)",
+        ),
+        (
+            "chunked_attention",
+            lambda q, k, v, c: chunked_variant(q, k, v, c, stop=lambda S, c: S // c * c),
+            "last, shorter chunk",
+        ),
+        ("chunked_attention", chunked_global_softmax_of_chunks, "normalised each chunk separately"),
+        ("chunked_attention", chunked_without_max, "overflows"),
+        (
+            "chunked_attention",
+            lambda q, k, v, c: helpers.scaled_dot_product_attention(q, k, v).T,
+            "transpose",
+        ),
+    ]
+)
+test_diagnoses_are_registered = exercise_cases.diagnoses_are_registered(
+    {
         "residual_sublayer": {"swapped", "residual", "raw x", "the sum", "last axis"},
         "chunked_attention": {"rescale", "acc", "1/sqrt(d)", "last, shorter chunk", "overflows"},
     }
-    for exercise_id, keywords in required.items():
-        messages = " ".join(m.message for m in get_exercise(exercise_id).mistakes)
-        assert all(word in messages for word in keywords), exercise_id
+)

@@ -15,17 +15,22 @@ daemon thread, ``time_limit`` seconds per call) and compares with the ``helpers`
 fails with a message for an unknown id, an exception, a time-out, ``None``, the ``NotImplemented``
 returned by a learner's ``# YOUR CODE HERE`` stub, a non-tensor, a wrong shape, dtype or values,
 NaN/inf, or inputs modified in place. When the values are wrong, it names the classic mistake
-they match (missing scale, wrong axis, ...). Messages are the same on every run.
+they match (missing scale, wrong axis, ...). Messages are the same on every run, and checking
+leaves torch's global random state as it was (the learner's seed does not move).
 
 How to add an exercise
 ----------------------
 1. Put the checker in ``helpers/exercises/nbNN_<topic>.py``, the module of notebook ``NN`` (create
    it if needed: every ``nb*`` module of this package is imported automatically by ``check`` and
-   ``list_exercises``).
+   ``list_exercises``). The module's name is where the exercise's lesson number comes from.
 2. Write each classic wrong answer as a function with the learner's signature and wrap it in a
    ``Mistake(name, message, fn)``. The message says what is wrong *and* how to fix it, and
    contains the word a learner would look for ("scale", "axis", "transpose", ...).
-3. Register the checker with the ``exercise`` decorator. In the checker, draw every random input
+3. Register the checker with the ``exercise`` decorator, giving it a ``solution``: a right answer
+   taking exactly the learner's parameters, named as in the lesson (a lambda around the
+   ``helpers`` reference will do). Its parameters are the signature shown in messages
+   (``fn(q, k, v) -> Tensor``; pass ``returns="bool Tensor (L, L)"`` to say more than
+   ``Tensor``), and the tests check that it passes. In the checker, draw every random input
    from ``t.randn(...)`` (or ``generator=t.generator``), choose shapes where every dimension
    differs (so a transposed answer cannot pass), compute the expected output with the
    ``helpers`` reference, and call ``t.expect(args, expected)``; put the easiest case first::
@@ -37,10 +42,9 @@ How to add an exercise
            return torch.softmax(q @ k.T, dim=-1) @ v
 
        @exercise(
-           "attention",                     # the id learners pass to check()
-           signature="fn(q, k, v) -> Tensor",  # parameter names are used in messages
-           notebook="01",
-           reference="helpers.scaled_dot_product_attention",
+           "attention",  # the id learners pass to check()
+           solution=lambda q, k, v: helpers.scaled_dot_product_attention(q, k, v),
+           reference="helpers.scaled_dot_product_attention",  # named in messages
            mistakes=[Mistake("no_scale", "missing the 1/sqrt(d) scale: ...", _no_scale)],
        )
        def check_attention(t: Tester) -> None:
@@ -58,9 +62,13 @@ How to add an exercise
    largest error. ``note="..."`` adds words to the test-case description; ``t.call(*args)``
    returns the learner's output for custom checks and ``t.fail(problem, args)`` stops with a
    message. A checker that raises anything else is reported as a bug in the course.
-4. Add tests to ``tests/test_exercises.py``: the reference passes, and a learner-style version of
-   each mistake fails with its keyword (every registered mistake is also fed to its checker
-   automatically there).
+4. ``tests/test_exercises.py`` checks every registered exercise on its own: the lesson that calls
+   ``check`` with its id is the module's, with the same parameter names; the lesson's untouched
+   stub is reported as not implemented; the solution passes; checking leaves the global random
+   state alone; every registered mistake fails with its own diagnosis. Add the lesson's data to
+   ``tests/test_exercises_nbNN.py``: other right answers, written as a learner would, and
+   learner-style wrong answers with the word each diagnosis must contain (tables fed to the
+   shared asserts of ``tests/exercise_cases.py``).
 """
 
 from helpers.exercises._registry import (

@@ -10,7 +10,7 @@ mismatch tries the exercise's registered ``Mistake`` variants to name what went 
 from __future__ import annotations
 
 import importlib
-import keyword
+import inspect
 import math
 import pkgutil
 import re
@@ -66,15 +66,33 @@ class Mistake:
 
 @dataclass(frozen=True)
 class Exercise:
-    """A registered exercise (see ``exercise()``)."""
+    """A registered exercise (see ``exercise()``).
+
+    Its lesson number and signature are derived, never stated: ``notebook`` from the name of
+    the checker's module, ``signature`` and ``param_names`` from the parameters of ``solution``.
+    """
 
     id: str
     checker: Callable[[Tester], None]
-    signature: str  # e.g. "fn(x, dim) -> Tensor"
-    notebook: str  # e.g. "01"
+    solution: Callable[..., Any]  # a right answer, with the learner's parameters
     reference: str | None  # e.g. "helpers.softmax", named in messages
     mistakes: tuple[Mistake, ...]
-    param_names: tuple[str, ...]  # parsed from the signature, used in messages
+    returns: str = "Tensor"  # what the learner's function returns, e.g. "bool Tensor (L, L)"
+
+    @property
+    def notebook(self) -> str:
+        """The lesson number, e.g. ``"07"`` for a checker in ``helpers/exercises/nb07_cnn.py``."""
+        return _lesson_of(self.checker)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        """The learner's parameter names (those of ``solution``), used in messages."""
+        return tuple(inspect.signature(self.solution).parameters)
+
+    @property
+    def signature(self) -> str:
+        """How the learner's function is called, e.g. ``"fn(x, dim) -> Tensor"``."""
+        return f"fn({', '.join(self.param_names)}) -> {self.returns}"
 
     @property
     def summary(self) -> str:
@@ -94,25 +112,33 @@ _REGISTRY: dict[str, Exercise] = {}
 def exercise(
     exercise_id: str,
     *,
-    signature: str,
-    notebook: str,
+    solution: Callable[..., Any],
     reference: str | None = None,
     mistakes: Sequence[Mistake] = (),
+    returns: str = "Tensor",
 ) -> Callable[[Callable[[Tester], None]], Callable[[Tester], None]]:
     """Register the decorated function as the checker of ``exercise_id``.
 
+    The lesson is the one of the checker's module (``nbNN_<topic>.py``), the signature that of
+    ``solution``.
+
     Args:
         exercise_id: the id learners pass to ``check()``, e.g. ``"softmax"``.
-        signature: the learner's function, ``"fn(name, ...) -> Type"``; the parameter names
-            are used to describe test cases in messages.
-        notebook: the notebook number, e.g. ``"01"``.
+        solution: a right answer taking exactly the learner's parameters, with the lesson's
+            names and no defaults (``lambda x, dim: helpers.softmax(x, dim=dim)``); the names
+            describe test cases in messages, and the tests check that it passes.
         reference: the reference the checker compares with, named in messages.
         mistakes: diagnosable wrong variants, tried in order on a mismatch.
+        returns: what the learner's function returns, shown in messages when it is more than
+            ``"Tensor"``, e.g. ``"bool Tensor (L, L)"``.
     """
-    match = re.fullmatch(r"\s*\w+\((?P<params>[^()]*)\)\s*(->.*)?", signature)
-    names = tuple(p.strip() for p in match["params"].split(",") if p.strip()) if match else ()
-    if not match or not all(n.isidentifier() and not keyword.iskeyword(n) for n in names):
-        raise ValueError(f"signature must look like 'fn(a, b) -> Tensor', got {signature!r}")
+    parameters = inspect.signature(solution).parameters.values()
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if not all(p.kind in positional and p.default is p.empty for p in parameters):
+        raise ValueError(
+            f"the solution of {exercise_id!r} must take exactly the learner's parameters, "
+            f"without defaults, got {inspect.signature(solution)}"
+        )
     if len({m.name for m in mistakes}) != len(mistakes):
         raise ValueError(f"mistake names of {exercise_id!r} must be unique")
 
@@ -121,18 +147,30 @@ def exercise(
         if previous is not None and previous.checker.__module__ != checker.__module__:
             owner = previous.checker.__module__  # the same module may re-register (reload)
             raise ValueError(f"exercise id {exercise_id!r} is already registered by {owner}")
+        _lesson_of(checker)  # raises unless the checker's module is named for its lesson
         _REGISTRY[exercise_id] = Exercise(
             id=exercise_id,
             checker=checker,
-            signature=signature,
-            notebook=notebook,
+            solution=solution,
             reference=reference,
             mistakes=tuple(mistakes),
-            param_names=names,
+            returns=returns,
         )
         return checker
 
     return register
+
+
+def _lesson_of(checker: Callable[..., Any]) -> str:
+    """``"07"`` for a function of ``helpers.exercises.nb07_cnn``; ``ValueError`` otherwise."""
+    module = checker.__module__
+    match = re.fullmatch(r"nb(\d{2})_\w+", module.rpartition(".")[2])
+    if match is None:
+        raise ValueError(
+            f"exercise checkers live in helpers/exercises/nbNN_<topic>.py, the module of "
+            f"lesson NN; {checker.__qualname__} is in {module}"
+        )
+    return match[1]
 
 
 def _load_all() -> None:
@@ -285,8 +323,8 @@ class Tester:
         return names + [f"argument {i + 1}" for i in range(len(names), n)]
 
     def _returns(self) -> str:
-        returns = self.exercise.signature.partition("->")[2].strip()
-        return f"the {returns}" if returns and returns != "Tensor" else "the output tensor"
+        returns = self.exercise.returns
+        return f"the {returns}" if returns != "Tensor" else "the output tensor"
 
     def _describe_case(self, args: Sequence[Any], note: str | None) -> str:
         if not args:
@@ -349,7 +387,10 @@ def _run_checker(exercise_id: str, fn: Callable[..., Any], time_limit: float) ->
         )
     tester = Tester(ex, fn, time_limit)
     try:
-        ex.checker(tester)
+        # Checking must not move the learner's seed (a reference may build a module, whose
+        # random init draws from the global generator): restore torch's CPU generator after.
+        with torch.random.fork_rng(devices=[]):
+            ex.checker(tester)
     except _Failure as failure:
         return False, str(failure)
     except Exception as error:

@@ -66,8 +66,7 @@ WINDOW_MISTAKES = (
 
 @exercise(
     "window_features",
-    signature="fn(x, h) -> Tensor",
-    notebook="00",
+    solution=window_features_reference,
     reference="the zero-padded window x[t-h], ..., x[t+h]",
     mistakes=WINDOW_MISTAKES,
 )

@@ -96,8 +96,7 @@ SOFTMAX_MISTAKES = (
 
 @exercise(
     "softmax",
-    signature="fn(x, dim) -> Tensor",
-    notebook="01",
+    solution=lambda x, dim: helpers.softmax(x, dim=dim),
     reference="helpers.softmax",
     mistakes=SOFTMAX_MISTAKES,
 )
@@ -199,8 +198,7 @@ ATTENTION_MISTAKES = (
 
 @exercise(
     "attention",
-    signature="fn(q, k, v) -> Tensor",
-    notebook="01",
+    solution=lambda q, k, v: helpers.scaled_dot_product_attention(q, k, v),
     reference="helpers.scaled_dot_product_attention",
     mistakes=ATTENTION_MISTAKES,
 )
@@ -303,8 +301,7 @@ ADDITIVE_MISTAKES = (
 
 @exercise(
     "additive_score",
-    signature="fn(q, k, W_q, W_k, w) -> Tensor",
-    notebook="01",
+    solution=additive_score_reference,
     reference="helpers.AdditiveScore",
     mistakes=ADDITIVE_MISTAKES,
 )

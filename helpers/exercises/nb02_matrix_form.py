@@ -123,8 +123,7 @@ ATTENTION_COLUMNS_MISTAKES = (
 
 @exercise(
     "attention_columns",
-    signature="fn(I, W_q, W_k, W_v) -> Tensor",
-    notebook="02",
+    solution=attention_columns_reference,
     reference="helpers.scaled_dot_product_attention (transposed to columns)",
     mistakes=ATTENTION_COLUMNS_MISTAKES,
 )

@@ -66,8 +66,7 @@ SPLIT_HEADS_MISTAKES = (
 
 @exercise(
     "split_heads",
-    signature="fn(x, num_heads) -> Tensor",
-    notebook="03",
+    solution=helpers.split_heads,
     reference="helpers.split_heads",
     mistakes=SPLIT_HEADS_MISTAKES,
 )
@@ -143,8 +142,7 @@ MERGE_HEADS_MISTAKES = (
 
 @exercise(
     "merge_heads",
-    signature="fn(x) -> Tensor",
-    notebook="03",
+    solution=helpers.merge_heads,
     reference="helpers.merge_heads",
     mistakes=MERGE_HEADS_MISTAKES,
 )
@@ -258,8 +256,7 @@ MULTI_HEAD_MISTAKES = (
 
 @exercise(
     "multi_head_attention",
-    signature="fn(x, W_q, W_k, W_v, W_o, num_heads) -> Tensor",
-    notebook="03",
+    solution=_mha_reference,
     reference="split_heads -> scaled_dot_product_attention -> merge_heads -> W_o",
     mistakes=MULTI_HEAD_MISTAKES,
 )

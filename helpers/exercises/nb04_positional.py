@@ -91,8 +91,7 @@ SINUSOIDAL_MISTAKES = (
 
 @exercise(
     "sinusoidal_encoding",
-    signature="fn(n_positions, d_model) -> Tensor",
-    notebook="04",
+    solution=lambda n_positions, d_model: helpers.sinusoidal_encoding(n_positions, d_model),
     reference="helpers.sinusoidal_encoding",
     mistakes=SINUSOIDAL_MISTAKES,
 )
@@ -166,8 +165,7 @@ RELATIVE_ROTATION_MISTAKES = (
 
 @exercise(
     "relative_rotation",
-    signature="fn(offset, frequency) -> Tensor",
-    notebook="04",
+    solution=relative_rotation_reference,
     reference="the rotation block [[cos(kw), -sin(kw)], [sin(kw), cos(kw)]]",
     mistakes=RELATIVE_ROTATION_MISTAKES,
 )

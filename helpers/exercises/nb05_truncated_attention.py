@@ -62,8 +62,8 @@ LOCAL_MASK_MISTAKES = (
 
 @exercise(
     "local_mask",
-    signature="fn(L, left, right) -> bool Tensor (L, L)",
-    notebook="05",
+    solution=lambda L, left, right: helpers.local_mask(L, left, right),
+    returns="bool Tensor (L, L)",
     reference="helpers.local_mask",
     mistakes=LOCAL_MASK_MISTAKES,
 )
@@ -161,8 +161,8 @@ RECEPTIVE_FIELD_MISTAKES = (
 
 @exercise(
     "receptive_field",
-    signature="fn(L, left, right, n_layers) -> bool Tensor (L, L)",
-    notebook="05",
+    solution=lambda L, left, right, n_layers: measured_receptive_field(L, left, right, n_layers),
+    returns="bool Tensor (L, L)",
     reference="the measured Jacobian pattern of stacked local-attention layers",
     mistakes=RECEPTIVE_FIELD_MISTAKES,
 )

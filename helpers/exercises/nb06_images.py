@@ -49,8 +49,8 @@ IMAGE_TO_TOKENS_MISTAKES = (
 
 @exercise(
     "image_to_tokens",
-    signature="fn(image) -> Tensor (H * W, C)",
-    notebook="06",
+    solution=helpers.image_to_tokens,
+    returns="Tensor (H * W, C)",
     reference="helpers.image_to_tokens",
     mistakes=IMAGE_TO_TOKENS_MISTAKES,
 )
@@ -112,8 +112,8 @@ TOKENS_TO_IMAGE_MISTAKES = (
 
 @exercise(
     "tokens_to_image",
-    signature="fn(tokens, height, width) -> Tensor (C, height, width)",
-    notebook="06",
+    solution=helpers.tokens_to_image,
+    returns="Tensor (C, height, width)",
     reference="helpers.tokens_to_image",
     mistakes=TOKENS_TO_IMAGE_MISTAKES,
 )

@@ -19,7 +19,7 @@ def head_attention_reference(center, height, width, padding, alpha):
     kernel_size = 2 * padding + 1
     layer = helpers.ConvAsSelfAttention(1, 1, kernel_size, alpha=alpha).double()
     head = (center[0] + padding) * kernel_size + (center[1] + padding)
-    return layer.attention_weights(height, width)[head].float()
+    return layer.position_weights(height, width)[head].float()
 
 
 def _variant(
@@ -143,9 +143,8 @@ HEAD_ATTENTION_MISTAKES = (
 
 @exercise(
     "conv_head_attention",
-    signature="fn(center, height, width, padding, alpha) -> Tensor",
-    notebook="07",
-    reference="helpers.ConvAsSelfAttention(...).attention_weights",
+    solution=head_attention_reference,
+    reference="helpers.ConvAsSelfAttention(...).position_weights",
     mistakes=HEAD_ATTENTION_MISTAKES,
 )
 def check_conv_head_attention(t: Tester) -> None:

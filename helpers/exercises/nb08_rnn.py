@@ -136,8 +136,8 @@ BIRNN_MISTAKES = (
 
 @exercise(
     "bidirectional_rnn",
-    signature="fn(x, W_ih, W_hh, b) -> Tensor (seq, 2*d_h)",
-    notebook="08",
+    solution=bidirectional_rnn_reference,
+    returns="Tensor (seq, 2*d_h)",
     reference="torch.nn.RNN(bidirectional=True)",
     mistakes=BIRNN_MISTAKES,
 )

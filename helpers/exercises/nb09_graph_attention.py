@@ -48,8 +48,7 @@ EDGE_SOFTMAX_MISTAKES = (
 
 @exercise(
     "edge_softmax",
-    signature="fn(scores, adjacency) -> Tensor",
-    notebook="09",
+    solution=lambda scores, adjacency: helpers.softmax(scores, dim=-1, mask=adjacency),
     reference="helpers.softmax(scores, dim=-1, mask=adjacency)",
     mistakes=EDGE_SOFTMAX_MISTAKES,
 )
@@ -129,8 +128,7 @@ GAT_SCORES_MISTAKES = (
 
 @exercise(
     "gat_scores",
-    signature="fn(z, a_self, a_neighbor) -> Tensor",
-    notebook="09",
+    solution=lambda z, a_self, a_neighbor: helpers.gat_scores(z, a_self, a_neighbor),
     reference="helpers.gat_scores",
     mistakes=GAT_SCORES_MISTAKES,
 )

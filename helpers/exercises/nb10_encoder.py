@@ -115,8 +115,7 @@ RESIDUAL_MISTAKES = (
 
 @exercise(
     "residual_sublayer",
-    signature="fn(x, W, norm_first) -> Tensor",
-    notebook="10",
+    solution=residual_sublayer_reference,
     reference="the post-norm / pre-norm sub-layer with f(h) = h @ W",
     mistakes=RESIDUAL_MISTAKES,
 )
@@ -248,8 +247,7 @@ CHUNKED_MISTAKES = (
 
 @exercise(
     "chunked_attention",
-    signature="fn(q, k, v, chunk_size) -> Tensor",
-    notebook="10",
+    solution=lambda q, k, v, chunk_size: helpers.chunked_attention(q, k, v, chunk_size),
     reference="helpers.chunked_attention",
     mistakes=CHUNKED_MISTAKES,
 )
