@@ -6,8 +6,9 @@
     python benchmarks/run.py --threads 2 --note "idle machine"
 
 Three sections, each timed with ``torch.set_num_threads`` fixed, warm-up calls first, the median
-of interleaved repeats (the implementations take turns, so a slow-down of the machine hits all
-of them alike):
+of interleaved repeats (``helpers.measuring.timing.best_times`` with ``reduce=statistics.median``:
+the implementations take turns in a rotating order, so a slow-down of the machine hits all of
+them alike):
 
 * ``mha`` — forward + backward of ``helpers.MultiHeadSelfAttention`` (fused fast path and the
   explicit teaching path), ``nn.MultiheadAttention`` and a bare ``F.scaled_dot_product_attention``
@@ -15,9 +16,11 @@ of them alike):
 * ``chunked`` — forward time and peak memory of ``helpers.chunked_attention``, the explicit
   ``helpers.scaled_dot_product_attention`` and ``F.scaled_dot_product_attention`` as L grows;
   memory is the allocator's peak measured with ``torch.profiler``.
-* ``notebooks`` — wall time of every notebook (lessons and solutions), each executed by
-  ``helpers.execute.execute_notebook`` on a copy in a temporary folder (the committed notebooks
-  and figures are never touched). Targets: each < 60 s, the lessons (and the solutions) < 5 min.
+* ``notebooks`` — wall time of every notebook (lessons and solutions, as listed by
+  ``course_tools.notebooks.list_notebooks``), each executed by
+  ``course_tools.execute.execute_notebook`` on a copy in a temporary folder (the committed
+  notebooks and figures are never touched). Targets: each < 60 s, the lessons (and the
+  solutions) < 5 min.
 
 Writes ``benchmarks/results.md``, ``benchmarks/results.csv`` and ``figures/bench_*.png``.
 """
@@ -43,17 +46,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure  # no pyplot: no backend, no global figure state
-from mha_speed import measure  # benchmarks/ is on sys.path when this file runs as a script
 from torch import nn
 
-from helpers import (
-    MultiHeadSelfAttention,
-    chunked_attention,
-    save_figure,
-    scaled_dot_product_attention,
-)
+from helpers import MultiHeadSelfAttention, chunked_attention, scaled_dot_product_attention
+from helpers.measuring.timing import best_times, loglog_slope
 
 ROOT = Path(__file__).resolve().parents[1]
+FIGURES = ROOT / "figures"
 RESULTS_MD = ROOT / "benchmarks" / "results.md"
 RESULTS_CSV = ROOT / "benchmarks" / "results.csv"
 SECTIONS = ("mha", "chunked", "notebooks")
@@ -69,30 +68,7 @@ COURSE_TARGET_S = 300.0
 Row = dict[str, object]  # one CSV row: section, case, metric, value, unit
 
 
-# --------------------------------------------------------------------------- timing
-
-
-def time_interleaved(
-    steps: dict[str, Callable[[], object]],
-    repeats: int,
-    warmup: int = 2,
-    before_each: Callable[[], None] | None = None,
-) -> dict[str, float]:
-    """Median seconds of each step; every repeat runs all steps, in a rotating order."""
-    for _ in range(warmup):
-        for step in steps.values():
-            step()
-    times: dict[str, list[float]] = {name: [] for name in steps}
-    names = list(steps)
-    for repeat in range(repeats):
-        shift = repeat % len(names)
-        for name in names[shift:] + names[:shift]:
-            if before_each is not None:
-                before_each()
-            start = time.perf_counter()
-            steps[name]()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
+# --------------------------------------------------------------------------- section: mha
 
 
 class FusedSelfAttention(nn.Module):
@@ -118,27 +94,79 @@ class FusedSelfAttention(nn.Module):
         return self.W_o(heads.transpose(1, 2).reshape(batch, seq, d_model))
 
 
-# --------------------------------------------------------------------------- section: mha
+def median_times(
+    steps: dict[str, Callable[[], object]], repeats: int, warmup: int
+) -> dict[str, float]:
+    """Median seconds of each step, timed side by side in a rotating order (see the module doc)."""
+    return best_times(steps, repeats=repeats, warmup=warmup, reduce=statistics.median)
 
 
-def _time_other_paths(batch: int, seq: int, d_model: int, heads: int, repeats: int) -> dict:
-    """Median seconds of nn.MultiheadAttention, the teaching path and the bare SDPA module."""
-    torch.manual_seed(0)
+def forward_backward(module: nn.Module, forward: Callable[[], torch.Tensor]) -> Callable[[], None]:
+    """One training step's attention work: ``forward().sum().backward()`` from fresh gradients.
+
+    The gradients are reset to None first (inside the timed call: a few attribute writes), so
+    every call allocates them anew; autograd is switched on, since ``best_times`` times its
+    functions under ``torch.no_grad``.
+    """
+
+    def step() -> None:
+        module.zero_grad(set_to_none=True)
+        with torch.enable_grad():
+            forward().sum().backward()
+
+    return step
+
+
+def time_mha(
+    batch: int, seq: int, d_model: int, heads: int, repeats: int, seed: int = 0
+) -> dict[str, float]:
+    """Median ms of forward + backward of the four implementations, timed in two loops.
+
+    The headline ratio, the fast path against ``nn.MultiheadAttention``, comes from a loop of
+    those two alone (``repeats`` repeats after 3 warm-up calls). The teaching path and the bare
+    SDPA module are timed in a second loop that includes ``nn.MultiheadAttention`` again
+    (``max(3, repeats // 2)`` repeats after one warm-up call): each ratio is between calls timed
+    side by side. All modules carry the same weights and must agree before they are timed.
+    """
+    torch.manual_seed(seed)
     reference = nn.MultiheadAttention(d_model, heads, batch_first=True)
-    teaching = MultiHeadSelfAttention.from_torch(reference)
+    ours = MultiHeadSelfAttention.from_torch(reference)
     bare = FusedSelfAttention(reference)
     x = torch.randn(batch, seq, d_model)
+    with torch.no_grad():  # time the same computation: the outputs must agree first
+        expected = reference(x, x, x, need_weights=False)[0]
+        for output in (ours(x), ours(x, return_weights=True)[0], bare(x)):
+            torch.testing.assert_close(output, expected, atol=1e-5, rtol=1e-5)
 
-    def zero_grads() -> None:
-        for module in (reference, teaching, bare):
-            module.zero_grad(set_to_none=True)
+    def torch_step() -> Callable[[], None]:
+        return forward_backward(reference, lambda: reference(x, x, x, need_weights=False)[0])
 
-    steps = {
-        "torch": lambda: reference(x, x, x, need_weights=False)[0].sum().backward(),
-        "teaching": lambda: teaching(x, need_weights=True)[0].sum().backward(),
-        "bare": lambda: bare(x).sum().backward(),
+    headline = median_times(
+        {
+            "fast": forward_backward(ours, lambda: ours(x)),
+            "torch": torch_step(),
+        },
+        repeats=repeats,
+        warmup=3,
+    )
+    others = median_times(
+        {
+            "torch": torch_step(),
+            "teaching": forward_backward(ours, lambda: ours(x, return_weights=True)[0]),
+            "bare": forward_backward(bare, lambda: bare(x)),
+        },
+        repeats=max(3, repeats // 2),
+        warmup=1,
+    )
+    return {
+        "torch_ms": 1000 * headline["torch"],
+        "fast_ms": 1000 * headline["fast"],
+        "fast_over_torch": headline["fast"] / headline["torch"],
+        "teaching_ms": 1000 * others["teaching"],
+        "teaching_over_torch": others["teaching"] / others["torch"],
+        "bare_sdpa_ms": 1000 * others["bare"],
+        "bare_sdpa_over_torch": others["bare"] / others["torch"],
     }
-    return time_interleaved(steps, repeats=repeats, warmup=1, before_each=zero_grads)
 
 
 def bench_mha(seqs: list[int], repeats: int, plot: bool) -> tuple[list[Row], str]:
@@ -152,32 +180,19 @@ def bench_mha(seqs: list[int], repeats: int, plot: bool) -> tuple[list[Row], str
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for seq in seqs:
-        # The target ratio comes from mha_speed.measure (fast path vs torch, interleaved).
-        headline = measure(batch, seq, d_model, heads, repeats=repeats)
-        # The teaching path and the bare SDPA module, timed interleaved with torch again.
-        extra = _time_other_paths(batch, seq, d_model, heads, repeats=max(3, repeats // 2))
-        torch_ms, fast_ms = headline["torch_ms"], headline["helpers_ms"]
-        teaching_ratio = extra["teaching"] / extra["torch"]
-        bare_ratio = extra["bare"] / extra["torch"]
+        t = time_mha(batch, seq, d_model, heads, repeats=repeats)
         table.append(
-            f"| {seq} | {torch_ms:.1f} | {fast_ms:.1f} | **{headline['ratio']:.2f}** "
-            f"| {1000 * extra['teaching']:.1f} | {teaching_ratio:.2f} "
-            f"| {1000 * extra['bare']:.1f} | {bare_ratio:.2f} |"
+            f"| {seq} | {t['torch_ms']:.1f} | {t['fast_ms']:.1f} | **{t['fast_over_torch']:.2f}** "
+            f"| {t['teaching_ms']:.1f} | {t['teaching_over_torch']:.2f} "
+            f"| {t['bare_sdpa_ms']:.1f} | {t['bare_sdpa_over_torch']:.2f} |"
         )
         case = f"batch={batch} seq={seq} d_model={d_model} heads={heads}"
-        for metric, value, unit in (
-            ("torch_ms", torch_ms, "ms"),
-            ("fast_ms", fast_ms, "ms"),
-            ("fast_over_torch", headline["ratio"], "ratio"),
-            ("teaching_ms", 1000 * extra["teaching"], "ms"),
-            ("teaching_over_torch", teaching_ratio, "ratio"),
-            ("bare_sdpa_ms", 1000 * extra["bare"], "ms"),
-            ("bare_sdpa_over_torch", bare_ratio, "ratio"),
-        ):
+        for metric, value in t.items():
+            unit = "ratio" if metric.endswith("_over_torch") else "ms"
             rows.append(_row("mha", case, metric, value, unit))
         print(
-            f"  seq {seq:5d}: torch {torch_ms:8.1f} ms, fast x{headline['ratio']:.2f}, "
-            f"teaching x{teaching_ratio:.2f}, bare sdpa x{bare_ratio:.2f}",
+            f"  seq {seq:5d}: torch {t['torch_ms']:8.1f} ms, fast x{t['fast_over_torch']:.2f}, "
+            f"teaching x{t['teaching_over_torch']:.2f}, bare sdpa x{t['bare_sdpa_over_torch']:.2f}",
             flush=True,
         )
     worst = max(float(r["value"]) for r in rows if r["metric"] == "fast_over_torch")
@@ -186,9 +201,9 @@ def bench_mha(seqs: list[int], repeats: int, plot: bool) -> tuple[list[Row], str
         [
             f"Batch {batch}, d_model {d_model}, {heads} heads, float32, forward + backward "
             f"(`output.sum().backward()`), median of {repeats} interleaved repeats after "
-            f"warm-up. The fast path is `need_weights=False` (PyTorch's fused attention), the "
-            f"teaching path `need_weights=True` (explicit softmax, returns the weights). "
-            f"Fast / torch comes from `benchmarks/mha_speed.py`'s `measure`; the other two "
+            f"warm-up. The fast path is `return_weights=False` (PyTorch's fused attention), the "
+            f"teaching path `return_weights=True` (explicit softmax, returns the weights). "
+            f"Fast / torch comes from an interleaved loop of those two alone; the other two "
             f"ratios are against `nn.MultiheadAttention` timed in their own interleaved loop "
             f"({max(3, repeats // 2)} repeats).",
             "",
@@ -244,7 +259,7 @@ def _plot_mha(rows: list[Row], seqs: list[int]) -> None:
     ax_ratio.set_title("Ratio to torch: the teaching path pays for the L×L weights")
     ax_ratio.legend(fontsize=8)
     fig.tight_layout()
-    save_figure(fig, "bench_mha", start=ROOT)
+    save_figure(fig, "bench_mha")
 
 
 # --------------------------------------------------------------------------- section: chunked
@@ -294,7 +309,7 @@ def _measure_attention(
             torch.testing.assert_close(fn(q, k, v), expected, atol=1e-5, rtol=1e-5)
         del expected
         steps = {name: functools.partial(fn, q, k, v) for name, fn in implementations.items()}
-        seconds = time_interleaved(steps, repeats=repeats, warmup=1)
+        seconds = median_times(steps, repeats=repeats, warmup=1)
         return {
             name: (1000 * seconds[name], peak_memory_bytes(step)) for name, step in steps.items()
         }
@@ -330,11 +345,10 @@ def bench_chunked(lengths: list[int], repeats: int, plot: bool) -> tuple[list[Ro
             flush=True,
         )
 
-    def slope(values: list[float]) -> float:
-        return float(np.polyfit(np.log(lengths), np.log(values), 1)[0])
-
     slopes = {
-        name: (slope(r["ms"]), slope(r["bytes"])) for name, r in results.items() if len(lengths) > 1
+        name: (loglog_slope(lengths, r["ms"]), loglog_slope(lengths, r["bytes"]))
+        for name, r in results.items()
+        if len(lengths) > 1
     }
     for name, (time_slope, memory_slope) in slopes.items():
         rows.append(_row("chunked", "log-log slope vs L", f"{name}_time_slope", time_slope, ""))
@@ -398,22 +412,15 @@ def _plot_chunked(results, lengths, labels) -> None:
     ax_memory.set_ylabel("peak allocated memory (MiB, log scale)")
     ax_memory.set_title("Memory: explicit O(L²), chunked and fused O(L)")
     fig.tight_layout()
-    save_figure(fig, "bench_chunked", start=ROOT)
+    save_figure(fig, "bench_chunked")
 
 
 # --------------------------------------------------------------------------- section: notebooks
 
 
-def course_notebooks() -> list[Path]:
-    """Every lesson and solution notebook, lessons first."""
-    lessons = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    solutions = sorted((ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
-    return lessons + solutions
-
-
 def time_notebook(path: Path) -> tuple[float, str]:
     """Seconds to execute a copy of ``path`` alone in a temporary folder, and "ok" or the error."""
-    from helpers.execute import execute_notebook
+    from course_tools.execute import execute_notebook
 
     with tempfile.TemporaryDirectory(prefix="bench-notebook-") as folder:
         copy = Path(folder) / path.name  # figures land in this folder, not in figures/
@@ -428,9 +435,11 @@ def time_notebook(path: Path) -> tuple[float, str]:
 
 
 def bench_notebooks(plot: bool) -> tuple[list[Row], str]:
+    from course_tools.notebooks import list_notebooks
+
     rows: list[Row] = []
     timings: dict[str, dict[str, tuple[float, str]]] = {}  # notebook -> kind -> (s, status)
-    for path in course_notebooks():
+    for path in list_notebooks():
         kind = "solution" if path.parent.name == "solutions" else "lesson"
         seconds, status = time_notebook(path)
         timings.setdefault(path.stem, {})[kind] = (seconds, status)
@@ -463,7 +472,7 @@ def bench_notebooks(plot: bool) -> tuple[list[Row], str]:
     course = "met" if max(totals.values(), default=0.0) < COURSE_TARGET_S else "**not met**"
     text = "\n".join(
         [
-            f"{len(timings)} notebooks found. Wall time of `helpers.execute.execute_notebook` "
+            f"{len(timings)} notebooks found. Wall time of `course_tools.execute.execute_notebook` "
             f"on a copy of each notebook alone in a temporary folder: a fresh kernel, imports, "
             f"every cell, as a learner or nbval runs it. Notebooks run one after another.",
             "",
@@ -499,10 +508,17 @@ def _plot_notebooks(timings) -> None:
     ax.set_title(f"Notebook execution times: the slowest takes {slowest:.0f} s (limit 60 s)")
     ax.legend(loc="lower right")
     fig.tight_layout()
-    save_figure(fig, "bench_notebooks", start=ROOT)
+    save_figure(fig, "bench_notebooks")
 
 
 # --------------------------------------------------------------------------- report
+
+
+def save_figure(fig: Figure, name: str) -> Path:
+    """Write ``fig`` to ``figures/<name>.png`` (the figures results.md shows)."""
+    path = FIGURES / f"{name}.png"
+    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+    return path
 
 
 def _row(section: str, case: str, metric: str, value: object, unit: str) -> Row:
@@ -599,6 +615,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown section(s) {unknown}; choose from {list(SECTIONS)}")
     write = args.write or not args.quick
 
+    # The course toolkit (course_tools, for the notebooks section) runs from the repository root.
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     torch.set_num_threads(args.threads)
     started = datetime.datetime.now(datetime.timezone.utc)
     load_before = _load()

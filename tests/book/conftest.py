@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from course_scripts import ROOT, site_build
+from course_scripts import site_build
+
+from course_tools.notebooks import list_notebooks
 
 
 @dataclass(frozen=True)
 class Site:
     html: Path  # the built site
     seconds: float  # how long the build took
-    lessons: list[Path]  # the lesson notebooks when the site was built, in course order
+    lessons: list[Path]  # the course's lesson notebooks (list_notebooks), in course order
     solutions: list[Path]
     contents: dict[Path, bytes]  # each notebook as it was when the build started
 
@@ -36,9 +38,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     except ImportError:
         pytest.fail("the site needs the docs extra: `make book-test` installs it into .venv")
     html = tmp_path_factory.mktemp("site") / "html"
-    notebooks = ROOT / "notebooks"
-    lessons = sorted(notebooks.glob("[0-9][0-9]_*.ipynb"))
-    solutions = sorted((notebooks / "solutions").glob("[0-9][0-9]_*.ipynb"))
+    lessons, solutions = list_notebooks("lessons"), list_notebooks("solutions")
     # The expectations use this snapshot, so that a notebook re-executed while the tests run
     # (other work in the same tree) cannot make them disagree with the pages.
     contents = {path: path.read_bytes() for path in lessons + solutions}

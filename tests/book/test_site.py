@@ -6,20 +6,33 @@ page the build forgets, a term it drops or a link it breaks fails a test.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-import runpy
 import shutil
 import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from bs4 import BeautifulSoup, Tag
 from course_scripts import ROOT, site_build
-from html_tree import parse
 
-COURSE = runpy.run_path(str(ROOT / "helpers" / "course.py"))
+from course_tools.plan import load_plan
+
+PLAN = load_plan()  # where the course lives: the repository and branch Colab opens
 WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+@functools.cache
+def parse(path: Path) -> BeautifulSoup:
+    """A page of the built site as a tree (read once: the pages do not change during the tests)."""
+    return BeautifulSoup(path.read_text("utf-8"), "html.parser")
+
+
+def text(element: Tag) -> str:
+    """The text inside an element, with runs of whitespace collapsed to one space."""
+    return " ".join(element.get_text().split())
 
 
 def page_of(notebook: Path) -> str:
@@ -80,18 +93,18 @@ def test_every_notebook_has_its_page_with_its_title(site):
         assert page.exists(), f"no page for {notebook.relative_to(ROOT)}"
         heading = parse(page).find("h1")
         assert heading is not None, page
-        assert heading.text().startswith(title_of(site.notebook(notebook))), page
+        assert text(heading).startswith(title_of(site.notebook(notebook))), page
 
 
 def sidebar(html: Path, page: str) -> list[tuple[str, str]]:
     """The navigation menu of a page: ('caption', text) and ('link', target page) in order."""
-    nav = parse(html / page).find("nav", "bd-docs-nav")
+    nav = parse(html / page).find("nav", class_="bd-docs-nav")
     assert nav is not None, f"{page} has no navigation menu"
     entries = []
-    for element in nav.iter():
-        if element.tag == "p" and "caption" in element.classes:
-            entries.append(("caption", element.text()))
-        elif element.tag == "a" and (target := resolve(html, page, element.attrs["href"])):
+    for element in nav.find_all(["p", "a"]):
+        if element.name == "p" and "caption" in element.get("class", []):
+            entries.append(("caption", text(element)))
+        elif element.name == "a" and (target := resolve(html, page, element["href"])):
             entries.append(("link", target[0].relative_to(html.resolve()).as_posix()))
     return entries
 
@@ -109,18 +122,18 @@ def test_lessons_link_to_the_previous_and_next_lesson(site):
     order = ["index.html", *(page_of(n) for n in site.lessons), "glossary.html"]
     for previous, page, following in zip(order, order[1:], order[2:], strict=False):
         tree = parse(site.html / page)
-        left, right = tree.find("a", "left-prev"), tree.find("a", "right-next")
+        left, right = tree.find("a", class_="left-prev"), tree.find("a", class_="right-next")
         assert left is not None and right is not None, f"{page} lacks previous/next links"
         base = site.html.resolve()
-        assert resolve(site.html, page, left.attrs["href"])[0] == base / previous, page
-        assert resolve(site.html, page, right.attrs["href"])[0] == base / following, page
+        assert resolve(site.html, page, left["href"])[0] == base / previous, page
+        assert resolve(site.html, page, right["href"])[0] == base / following, page
 
 
 def test_solution_pages_are_marked_as_solved(site):
     for notebook in site.solutions:
         tree = parse(site.html / page_of(notebook))
-        assert tree.find("h1").text().rstrip("#").strip().endswith("(solved)")
-        assert tree.find("blockquote", "solution-banner") is not None, notebook.name
+        assert text(tree.find("h1")).rstrip("#").strip().endswith("(solved)")
+        assert tree.find("blockquote", class_="solution-banner") is not None, notebook.name
 
 
 @pytest.mark.parametrize("kind", ["lesson", "solution"])
@@ -129,20 +142,20 @@ def test_notebook_pages_have_a_colab_badge_and_a_download_link(site, kind):
     for notebook in notebooks:
         page = page_of(notebook)
         tree = parse(site.html / page)
-        toolbar = tree.find("p", "course-toolbar")
+        toolbar = tree.find("p", class_="course-toolbar")
         assert toolbar is not None, f"{page} has no Colab/download toolbar"
         colab = toolbar.find("a")
         expected = (
-            f"https://colab.research.google.com/github/{COURSE['REPOSITORY']}/blob/"
-            f"{COURSE['BRANCH']}/{notebook.relative_to(ROOT).as_posix()}"
+            f"https://colab.research.google.com/github/{PLAN.repository}/blob/"
+            f"{PLAN.branch}/{notebook.relative_to(ROOT).as_posix()}"
         )
-        assert colab.attrs["href"] == expected
+        assert colab["href"] == expected
         badge = colab.find("img")
-        assert badge is not None and not badge.attrs["src"].startswith("http"), page
-        assert resolve(site.html, page, badge.attrs["src"])[0].is_file()
-        download = toolbar.find("a", "download")
+        assert badge is not None and not badge["src"].startswith("http"), page
+        assert resolve(site.html, page, badge["src"])[0].is_file()
+        download = toolbar.find("a", class_="download")
         assert download is not None, f"{page} has no download link"
-        file, _ = resolve(site.html, page, download.attrs["href"])
+        file, _ = resolve(site.html, page, download["href"])
         assert file.name == notebook.name
         assert file.read_bytes() == site.contents[notebook], "the download is not the notebook"
 
@@ -158,8 +171,8 @@ def test_figures_are_shown_inline(site):
             for output in cell.get("outputs", [])
         )
         page = page_of(notebook)
-        outputs = parse(site.html / page).iter("div", "cell_output")
-        shown = [img for output in outputs for img in output.iter("img")]
+        outputs = parse(site.html / page).find_all("div", class_="cell_output")
+        shown = [img for output in outputs for img in output.find_all("img")]
         assert len(shown) == expected, f"{page}: {len(shown)} figures shown, {expected} in notebook"
 
 
@@ -181,7 +194,7 @@ def test_formulas_are_rendered_as_math(site):
         text = "\n".join(markdown_sources(site.notebook(notebook)))
         formulas = re.findall(r"\$[^$\n]+\$", text)
         page = page_of(notebook)
-        math = list(parse(site.html / page).iter(cls="math"))
+        math = parse(site.html / page).find_all(class_="math")
         assert len(math) >= len(formulas) > 0 or not formulas, f"{page}: formulas not rendered"
         if formulas:
             html = (site.html / page).read_text("utf-8")
@@ -190,8 +203,8 @@ def test_formulas_are_rendered_as_math(site):
 
 def test_every_image_points_to_a_file_of_the_site(site):
     for page in all_pages(site.html):
-        for img in parse(site.html / page).iter("img"):
-            src = img.attrs.get("src", "")
+        for img in parse(site.html / page).find_all("img"):
+            src = img.get("src", "")
             target = resolve(site.html, page, src)
             assert target is not None, f"{page}: external image {src} (the site must work offline)"
             assert target[0].is_file(), f"{page}: <img src={src!r}> points to no file"
@@ -203,14 +216,14 @@ def test_every_internal_link_resolves(site):
     def ids_of(path: Path) -> set[str]:
         if path not in ids:
             tree = parse(path)
-            ids[path] = {e.attrs.get("id") or e.attrs.get("name") for e in tree.iter()}
+            ids[path] = {e.get("id") or e.get("name") for e in tree.find_all(True)}
         return ids[path]
 
     checked = 0
     for page in all_pages(site.html):
-        for element in parse(site.html / page).iter():
-            url = element.attrs.get("href" if element.tag in ("a", "link") else "src")
-            if element.tag not in ("a", "link", "script", "img", "source") or not url:
+        for element in parse(site.html / page).find_all(True):
+            url = element.get("href" if element.name in ("a", "link") else "src")
+            if element.name not in ("a", "link", "script", "img", "source") or not url:
                 continue
             if url.startswith(("mailto:", "javascript:", "data:")):
                 continue
@@ -227,11 +240,11 @@ def test_every_internal_link_resolves(site):
 
 def test_no_page_loads_anything_from_another_site(site):
     for page in all_pages(site.html):
-        for element in parse(site.html / page).iter():
-            if element.tag == "script" and "src" in element.attrs:
-                url = element.attrs["src"]
-            elif element.tag == "link" and "stylesheet" in element.attrs.get("rel", ""):
-                url = element.attrs["href"]
+        for element in parse(site.html / page).find_all(["script", "link"]):
+            if element.name == "script" and element.has_attr("src"):
+                url = element["src"]
+            elif element.name == "link" and "stylesheet" in element.get("rel", []):
+                url = element["href"]
             else:
                 continue
             assert resolve(site.html, page, url) is not None, f"{page} loads {url}"
@@ -239,16 +252,16 @@ def test_no_page_loads_anything_from_another_site(site):
 
 def glossary_rows(html: Path) -> list[tuple[str, str, list[str]]]:
     """(English, 中文, [linked pages]) for each row of the glossary table."""
-    table = parse(html / "glossary.html").find("table", "course-glossary")
+    table = parse(html / "glossary.html").find("table", class_="course-glossary")
     assert table is not None, "the glossary page has no glossary table"
     rows = []
-    for row in table.find("tbody").iter("tr"):
-        cells = list(row.iter("td"))
+    for row in table.find("tbody").find_all("tr"):
+        cells = row.find_all("td")
         links = [
-            resolve(html, "glossary.html", a.attrs["href"])[0].relative_to(html.resolve())
-            for a in cells[2].iter("a")
+            resolve(html, "glossary.html", a["href"])[0].relative_to(html.resolve())
+            for a in cells[2].find_all("a")
         ]
-        rows.append((cells[0].text(), cells[1].text(), [p.as_posix() for p in links]))
+        rows.append((text(cells[0]), text(cells[1]), [p.as_posix() for p in links]))
     return rows
 
 
@@ -272,11 +285,11 @@ def test_the_glossary_has_every_term_of_every_lesson(site):
 
 def test_the_landing_page_maps_the_course(site):
     tree = parse(site.html / "index.html")
-    course_map = tree.find("div", "course-map")
+    course_map = tree.find("div", class_="course-map")
     assert course_map is not None, "the landing page has no course map"
-    items = list(course_map.find("ul").iter("li"))
+    items = course_map.find("ul").find_all("li")
     linked = [
-        (resolve(site.html, "index.html", a.attrs["href"])[0], a.text())
+        (resolve(site.html, "index.html", a["href"])[0], text(a))
         for item in items
         if (a := item.find("a")) is not None
     ]
@@ -284,18 +297,32 @@ def test_the_landing_page_maps_the_course(site):
     lessons = [(base / page_of(n), title_of(site.notebook(n))) for n in site.lessons]
     assert [entry for entry in linked if "/solutions/" not in str(entry[0])] == lessons
     for item in items:
-        assert len(item.text()) > 40, f"course map entry without a description: {item.text()!r}"
-    text = tree.text()
+        assert len(text(item)) > 40, f"course map entry without a description: {text(item)!r}"
+    landing = text(tree)
     for words in ("Who this course is for", "Colab", "make lab", "Course map"):
-        assert words in text, f"the landing page does not mention {words!r}"
+        assert words in landing, f"the landing page does not mention {words!r}"
+
+
+TINY_PLAN = """
+[course]
+repository = "someone/tiny-course"
+branch = "main"
+
+[[lessons]]
+number = "00"
+slug = "tiny"
+short_title = "A tiny lesson"
+lecture = "nothing"
+claim = "a tiny course builds"
+"""
 
 
 def _tiny_course(tmp_path: Path, markdown: str) -> Path:
-    """A repository with docs/, helpers/course.py and one lesson whose last cell is ``markdown``."""
+    """A repository with docs/, a course.toml and one lesson (and its solution) whose second cell
+    is ``markdown``."""
     root = tmp_path / "repo"
     shutil.copytree(ROOT / "docs", root / "docs", ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "helpers").mkdir()
-    shutil.copy2(ROOT / "helpers" / "course.py", root / "helpers" / "course.py")
+    (root / "course.toml").write_text(TINY_PLAN, "utf-8")
     (root / "README.md").write_text("# course\n", "utf-8")
     (root / "notebooks" / "solutions").mkdir(parents=True)
     cells = [
@@ -316,6 +343,7 @@ def _tiny_course(tmp_path: Path, markdown: str) -> Path:
     for i, cell in enumerate(cells):
         cell["id"] = f"cell-{i}"
     (root / "notebooks" / "00_tiny.ipynb").write_text(json.dumps(nb), "utf-8")
+    (root / "notebooks" / "solutions" / "00_tiny.ipynb").write_text(json.dumps(nb), "utf-8")
     return root
 
 
