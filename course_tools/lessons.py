@@ -12,7 +12,10 @@ The solutions are the source. A lesson is its solution with:
   by an invitation to write one's own answer;
 - every cell tagged ``solution-only`` left out (e.g. a banner saying "this is the solved version");
 - its outputs cleared (``make notebooks`` executes it afterwards) and its Colab badge pointing to
-  the lesson, not to the solution.
+  the lesson, not to the solution;
+- every code cell tagged ``verify`` (the cell that answers a predict question) also tagged
+  ``nbval-ignore-output``: after execution its output is removed from the lesson
+  (``clear_verify_outputs``), so the answer is not on screen before the learner predicts.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from course_tools.plan import ROOT
 
 SOLUTION_TAG = "solution"
 SOLUTION_ONLY_TAG = "solution-only"
+VERIFY_TAG = "verify"  # the cell that verifies a predict question: run by the learner
+NBVAL_IGNORE = "nbval-ignore-output"
 PLACEHOLDER = "# YOUR CODE HERE"
 
 
@@ -90,9 +95,21 @@ def lesson_from_solution(
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+            if VERIFY_TAG in cell_tags and NBVAL_IGNORE not in cell_tags:
+                cell.metadata["tags"] = [*cell_tags, NBVAL_IGNORE]
         cells.append(cell)
     lesson.cells = cells
     return colab.synced(lesson, lesson_path)
+
+
+def clear_verify_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Empty the outputs of a lesson's ``verify`` cells: a predict question's answer is not on
+    screen until the learner runs that cell (the solution keeps them; nbval checks them there)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and VERIFY_TAG in tags(cell):
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
 
 
 def _source_view(nb: nbformat.NotebookNode) -> list[tuple]:

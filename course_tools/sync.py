@@ -1,10 +1,11 @@
 """Everything generated from the solved notebooks and the plan, in one command (``make sync``).
 
-    python -m course_tools.sync          # badges and setup cells, lessons, course tables, figures
+    python -m course_tools.sync          # badges, setup cells, lessons, tables, figures, solutions
     python -m course_tools.sync --check  # exit 1 when any of them is out of date (pre-commit, CI)
 
 Order matters: badges first (the lessons copy them), then the lessons, then the README and
-COURSE_PLAN tables, then the figures from the committed outputs. Lessons written here have no
+COURSE_PLAN tables, then the figures from the committed outputs, then the worked solutions
+that ``solution(id)`` shows (``helpers/exercises/solutions.json``). Lessons written here have no
 outputs yet: ``make notebooks`` executes them.
 """
 
@@ -14,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from course_tools import colab, figures, lessons, tables
+from course_tools import colab, figures, lessons, solutions, tables
 from course_tools.plan import ROOT
 
 
@@ -24,6 +25,8 @@ def out_of_date(root: Path = ROOT) -> list[str]:
     found += [f"lesson: {p.name}" for p in lessons.stale_lessons(root)]
     found += [f"course table: {p.name}" for p in tables.stale_documents(root)]
     found += [f"figure: {problem}" for problem in figures.problems(root)]
+    if solutions.is_stale(root):
+        found.append(f"worked solutions: {solutions.TARGET}")
     return found
 
 
@@ -32,6 +35,7 @@ def sync(root: Path = ROOT) -> list[Path]:
     written += lessons.build(root)
     written += tables.write_tables(root)
     written += figures.write_figures(root)
+    written += solutions.write_solutions(root)
     return written
 
 

@@ -28,7 +28,7 @@ from notebook_files import LESSONS, code_cells, read
 
 from helpers.exercises import CheckResult, check, get_exercise
 
-NOT_IMPLEMENTED = "not implemented yet: replace the `# YOUR CODE HERE` line"
+NOT_IMPLEMENTED = "not attempted yet: replace the `# YOUR CODE HERE` line"
 
 
 def run(exercise_id: str, fn: Any, **kwargs: Any) -> CheckResult:
@@ -79,6 +79,25 @@ def mistakes_are_diagnosed(cases: Iterable[tuple[str, Any, str]]) -> Callable[..
     @pytest.mark.parametrize(("exercise_id", "fn", "keyword"), list(cases), ids=_case_id)
     def test(exercise_id: str, fn: Any, keyword: str) -> None:
         assert_diagnosed(exercise_id, fn, keyword)
+
+    return test
+
+
+def wrong_answers_fail(cases: Iterable[tuple[str, Any, str | None]]) -> Callable[..., None]:
+    """A test: each ``(exercise_id, fn, keyword)`` — a plausible wrong answer, written as a
+    learner would and *not* one of the registered mistakes — fails; when ``keyword`` is given,
+    the diagnosis names the mistake with it (``None``: only the generic message is expected).
+
+    The same tables feed ``python -m course_tools.exercise_audit``, which counts how many wrong
+    answers get a specific diagnosis.
+    """
+
+    @pytest.mark.parametrize(("exercise_id", "fn", "keyword"), list(cases), ids=_case_id)
+    def test(exercise_id: str, fn: Any, keyword: str | None) -> None:
+        result = run(exercise_id, fn)
+        assert not result.passed, f"a wrong answer passed: {result.message}"
+        if keyword is not None:
+            assert keyword in result.message, result.message
 
     return test
 

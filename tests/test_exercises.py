@@ -6,6 +6,7 @@ the word their diagnosis must contain) is in ``test_exercises_nbNN.py``."""
 
 from __future__ import annotations
 
+import ast
 import math
 import time
 
@@ -13,9 +14,20 @@ import numpy as np
 import pytest
 import torch
 from exercise_cases import NOT_IMPLEMENTED, lesson_stubs, parameters_of, run
+from notebook_files import code_cells, read
 
-from helpers.exercises import _registry, check, get_exercise, list_exercises
+from helpers.exercises import (
+    _registry,
+    check,
+    get_exercise,
+    guidance,
+    hint,
+    list_exercises,
+    list_questions,
+    solution,
+)
 from helpers.exercises._registry import Exercise, Mistake, exercise
+from helpers.exercises.guidance import hints_of, solution_source
 
 IDS = list_exercises()
 REGISTERED_MISTAKES = [(i, mistake) for i in IDS for mistake in get_exercise(i).mistakes]
@@ -96,7 +108,7 @@ def test_not_implemented_error():
     def stub(q, k, v):
         raise NotImplementedError
 
-    assert "not implemented yet" in run("attention", stub).message
+    assert "not attempted yet" in run("attention", stub).message
 
 
 def test_function_that_raises():
@@ -222,9 +234,9 @@ def test_a_broken_checker_is_reported_as_a_course_bug(monkeypatch):
 
 
 def test_exercise_decorator_validates_its_arguments():
-    for solution in (lambda x, dim=-1: x, lambda *args: None, lambda x, *, dim: x):
+    for right_answer in (lambda x, dim=-1: x, lambda *args: None, lambda x, *, dim: x):
         with pytest.raises(ValueError, match="exactly the learner's parameters, without defaults"):
-            exercise("x", solution=solution)
+            exercise("x", solution=right_answer)
     twice = [Mistake("same", "a", SOFTMAX), Mistake("same", "b", SOFTMAX)]
     with pytest.raises(ValueError, match="unique"):
         exercise("x", solution=SOFTMAX, mistakes=twice)
@@ -258,3 +270,66 @@ def test_exercise_metadata():
     assert info.summary
     assert get_exercise("local_mask").signature == "fn(L, left, right) -> bool Tensor (L, L)"
     assert get_exercise("window_features").notebook == "00"
+
+
+# --------------------------------------------------------------------------- hints, solutions
+
+
+EXERCISES_AND_QUESTIONS = sorted({*list_exercises(), *list_questions()})
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES_AND_QUESTIONS)
+def test_every_exercise_has_tiered_hints(exercise_id):
+    hints = hints_of(exercise_id)
+    assert len(hints) >= 2, "at least two hints: a nudge, then nearly the answer"
+    assert len(set(hints)) == len(hints)
+    assert hint(exercise_id, 1, quiet=True).startswith(f"💡 Hint 1/{len(hints)}")
+    assert "solution(" in hint(exercise_id, len(hints), quiet=True)
+    assert "has hints 1 to" in hint(exercise_id, len(hints) + 1, quiet=True)
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES_AND_QUESTIONS)
+def test_every_exercise_has_a_worked_solution(exercise_id):
+    kind = "answer" if exercise_id in list_questions() else "code"
+    assert solution_source(exercise_id).strip(), "solution() shows the solved notebook's cell"
+    assert guidance._solutions()[exercise_id]["kind"] == kind
+
+
+def _imports_namespace(lesson: str) -> dict:
+    """What the solved notebook's imports cell defines (the setup cell skipped)."""
+    from notebook_files import SOLUTIONS
+
+    path = next(p for p in SOLUTIONS if p.name.startswith(lesson))
+    namespace: dict = {}
+    for cell in code_cells(read(path)):
+        if "from helpers.exercises import" in cell.source:
+            exec(compile(cell.source, f"{path.name} (imports)", "exec"), namespace)
+            return namespace
+    raise AssertionError(f"{path.name}: no imports cell")
+
+
+@pytest.mark.parametrize("exercise_id", list_exercises())
+def test_the_shown_solution_passes_its_own_check(exercise_id):
+    namespace = _imports_namespace(get_exercise(exercise_id).notebook)
+    source = solution_source(exercise_id)
+    exec(compile(source, f"solution({exercise_id!r})", "exec"), namespace)
+    functions = [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
+    result = run(exercise_id, namespace[functions[-1]])
+    assert result.passed, result.message
+
+
+def test_solutions_file_is_what_the_solved_notebooks_hold():
+    from course_tools import solutions
+
+    assert not solutions.is_stale(), "run `make sync`"
+
+
+def test_hint_and_solution_of_an_unknown_id_do_not_raise(capsys):
+    assert "unknown exercise id" in hint("no_such_exercise")
+    assert "no worked solution" in solution("no_such_exercise")
+    assert "no_such_exercise" in capsys.readouterr().out
+
+
+def test_the_stub_message_points_to_the_hints():
+    stub = lesson_stubs()["softmax"][1]
+    assert "hint('softmax')" in run("softmax", stub).message

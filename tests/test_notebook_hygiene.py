@@ -133,3 +133,14 @@ def test_every_notebook_on_disk_is_in_the_plan():
     on_disk = sorted((ROOT / "notebooks").rglob("*.ipynb"))
     on_disk = [p for p in on_disk if ".ipynb_checkpoints" not in p.parts]
     assert on_disk == sorted(ALL_NOTEBOOKS), "add the lesson to course.toml (COURSE_PLAN.md)"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=name)
+def test_predict_answers_are_not_on_screen_in_the_lesson(path):
+    """A predict question's verify cell is run by the learner: no committed output in the lesson."""
+    for cell in code_cells(read(path)):
+        if "verify" in cell.metadata.get("tags", []):
+            assert cell.outputs == [], (
+                f"{path.name}: a verify cell carries its answer:\n{cell.source}"
+            )
+            assert "nbval-ignore-output" in cell.metadata["tags"]

@@ -74,6 +74,7 @@ How to add an exercise
 from helpers.exercises._registry import (
     DEFAULT_TIME_LIMIT,
     CheckResult,
+    Diagnosis,
     Exercise,
     Mistake,
     Tester,
@@ -82,15 +83,21 @@ from helpers.exercises._registry import (
     get_exercise,
     list_exercises,
 )
+from helpers.exercises.guidance import hint, list_questions, question, solution
 
 __all__ = [
     "DEFAULT_TIME_LIMIT",
     "CheckResult",
+    "Diagnosis",
     "Exercise",
     "Mistake",
     "Tester",
     "check",
     "exercise",
     "get_exercise",
+    "hint",
     "list_exercises",
+    "list_questions",
+    "question",
+    "solution",
 ]

@@ -16,10 +16,12 @@ import pkgutil
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import torch
+
+from helpers.exercises import diagnose
 
 DEFAULT_TIME_LIMIT = 5.0  # seconds allowed for each call of the learner's function
 SEED = 0  # every checker's random inputs come from torch.Generator().manual_seed(SEED)
@@ -65,6 +67,23 @@ class Mistake:
 
 
 @dataclass(frozen=True)
+class Diagnosis:
+    """How to diagnose a wrong answer nobody registered (see :mod:`helpers.exercises.diagnose`).
+
+    ``seq_dim`` is the sequence (token) dimension of the output, for "wrong only at the ends" and
+    "wrong only where masked"; ``weights`` says the output is attention weights (rows sum to 1);
+    ``scaled_reference(args, scale)`` recomputes the reference with another attention scale and
+    ``scale_dim(args)`` gives the ``d`` of the right scale ``1/sqrt(d)``, so that a learner who
+    used ``1/d``, ``d**1/2`` or no scale is told which scale they used.
+    """
+
+    seq_dim: int = -2
+    weights: bool = False
+    scaled_reference: Callable[[Sequence[Any], float], torch.Tensor] | None = None
+    scale_dim: Callable[[Sequence[Any]], int] | None = None
+
+
+@dataclass(frozen=True)
 class Exercise:
     """A registered exercise (see ``exercise()``).
 
@@ -78,6 +97,9 @@ class Exercise:
     reference: str | None  # e.g. "helpers.softmax", named in messages
     mistakes: tuple[Mistake, ...]
     returns: str = "Tensor"  # what the learner's function returns, e.g. "bool Tensor (L, L)"
+    hints: tuple[str, ...] = ()  # from a nudge (hint 1) to nearly the answer (the last)
+    diagnosis: Diagnosis = field(default_factory=lambda: Diagnosis())
+    error_hints: tuple[tuple[tuple[str, ...], str], ...] = ()  # exercise-specific, see exercise()
 
     @property
     def notebook(self) -> str:
@@ -116,6 +138,9 @@ def exercise(
     reference: str | None = None,
     mistakes: Sequence[Mistake] = (),
     returns: str = "Tensor",
+    hints: Sequence[str] = (),
+    diagnosis: Diagnosis | None = None,
+    error_hints: Sequence[tuple[Sequence[str], str]] = (),
 ) -> Callable[[Callable[[Tester], None]], Callable[[Tester], None]]:
     """Register the decorated function as the checker of ``exercise_id``.
 
@@ -131,6 +156,11 @@ def exercise(
         mistakes: diagnosable wrong variants, tried in order on a mismatch.
         returns: what the learner's function returns, shown in messages when it is more than
             ``"Tensor"``, e.g. ``"bool Tensor (L, L)"``.
+        hints: at least two, from a nudge to nearly the answer; ``hint(id, level)`` shows them.
+        diagnosis: what the generic diagnoses need to know about the output (``Diagnosis``).
+        error_hints: ``((fragments, hint), ...)``: when the learner's function raises an error
+            whose message contains one of the fragments, the hint is added (tried before the
+            generic hints, so it can speak of this exercise's shapes).
     """
     parameters = inspect.signature(solution).parameters.values()
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
@@ -155,6 +185,9 @@ def exercise(
             reference=reference,
             mistakes=tuple(mistakes),
             returns=returns,
+            hints=tuple(hints),
+            diagnosis=diagnosis or Diagnosis(),
+            error_hints=tuple((tuple(fragments), hint) for fragments, hint in error_hints),
         )
         return checker
 
@@ -209,6 +242,7 @@ class Tester:
         self.exercise = ex
         self.generator = torch.Generator().manual_seed(SEED)
         self.cases_passed = 0
+        self._passed_shapes: set[tuple] = set()
         self._fn = fn
         self._time_limit = time_limit
 
@@ -239,13 +273,15 @@ class Tester:
             )
         if status == "error":
             if isinstance(value, NotImplementedError):
-                self.fail(_NOT_IMPLEMENTED)
-            problem = f"your function raised {_describe_exception(value)}"
+                self.fail(_not_attempted(self.exercise.id))
+            problem = (
+                f"your function raised {_describe_exception(value, self.exercise.error_hints)}"
+            )
             if isinstance(value, TypeError) and "argument" in str(value):
                 problem += f" — it is called as {self.exercise.signature}"
-            self.fail(problem, args, note)
+            self.fail(problem + self._other_shapes_note(args), args, note)
         if value is NotImplemented:
-            self.fail(_NOT_IMPLEMENTED)
+            self.fail(_not_attempted(self.exercise.id))
         for name, original, copy in zip(self._names(len(args)), args, copies, strict=True):
             if isinstance(original, torch.Tensor) and not _unchanged(original, copy):
                 self.fail(
@@ -303,18 +339,37 @@ class Tester:
         problem = _mismatch(got, expected, rtol, atol, any_float_dtype)
         if problem is None:
             self.cases_passed += 1
+            self._passed_shapes.add(_shapes(args))
             return
         for mistake in self.exercise.mistakes:
             variant = _run_variant(mistake.fn, args)
             if variant is not None and _same(got, variant, rtol, atol):
                 self.fail(mistake.message, args, note)
-        if got.shape != expected.shape and got.ndim >= 2 and _same(got.mT, expected, rtol, atol):
-            problem = (
-                f"your output is the transpose of the expected one (expected shape "
-                f"{_shape(expected)}, got {_shape(got)}): rows are tokens (queries), so swap the "
-                f"order of your matrix product or drop a transpose"
-            )
-        self.fail(problem, args, note)
+        settings = self.exercise.diagnosis
+        found = diagnose.generic_diagnosis(
+            got,
+            expected,
+            args,
+            rtol,
+            atol,
+            seq_dim=settings.seq_dim,
+            weights=settings.weights,
+            scaled_reference=settings.scaled_reference,
+            d=_call_or_none(settings.scale_dim, args),
+        )
+        if found is not None:
+            self.fail(found, args, note)
+        self.fail(problem + self._other_shapes_note(args), args, note)
+
+    def _other_shapes_note(self, args: Sequence[Any]) -> str:
+        """A note when earlier test cases, with other shapes, passed: a hard-coded size?"""
+        if not self._passed_shapes or _shapes(args) in self._passed_shapes:
+            return ""
+        return (
+            f" — but your function passed {self.cases_passed} earlier test case(s) whose inputs "
+            f"had other shapes: is a size written as a number (a hard-coded length, d or number of "
+            f"heads)? Read sizes from the inputs, e.g. `x.shape[-1]`"
+        )
 
     # ----- message helpers
 
@@ -335,10 +390,12 @@ class Tester:
         return f" Test case: {', '.join(parts)}{extra}."
 
 
-_NOT_IMPLEMENTED = (
-    "not implemented yet: replace the `# YOUR CODE HERE` line (and the `return NotImplemented` "
-    "below it) with your implementation, run that cell, then run this check again"
-)
+def _not_attempted(exercise_id: str) -> str:
+    return (
+        f"not attempted yet: replace the `# YOUR CODE HERE` line (and the `return "
+        f"NotImplemented` below it) with your implementation, run that cell, then run this "
+        f"check again. Stuck? hint({exercise_id!r}) gives a nudge, hint({exercise_id!r}, 2) more"
+    )
 
 
 def check(
@@ -436,6 +493,20 @@ def _run_variant(fn: Callable[..., Any], args: Sequence[Any]) -> torch.Tensor | 
     except Exception:
         return None
     return out.detach() if isinstance(out, torch.Tensor) else None
+
+
+def _shapes(args: Sequence[Any]) -> tuple:
+    """The shapes of the tensor arguments (and the other arguments' values): a test case's size."""
+    return tuple(tuple(a.shape) if isinstance(a, torch.Tensor) else repr(a) for a in args)
+
+
+def _call_or_none(fn: Callable[[Sequence[Any]], int] | None, args: Sequence[Any]) -> int | None:
+    if fn is None:
+        return None
+    try:
+        return int(fn(args))
+    except Exception:
+        return None
 
 
 def _clone(value: Any) -> Any:
@@ -545,13 +616,18 @@ _ERROR_HINTS = (
 )
 
 
-def _describe_exception(error: BaseException) -> str:
-    """``"TypeError: message"`` (first line, shortened) plus a hint for classic mistakes."""
+def _describe_exception(
+    error: BaseException, specific: Sequence[tuple[Sequence[str], str]] = ()
+) -> str:
+    """``"TypeError: message"`` (first line, shortened) plus a hint for classic mistakes.
+
+    ``specific`` are the exercise's own ``(fragments, hint)`` pairs, tried first.
+    """
     text = str(error).strip().split("\n")[0]
     if len(text) > 200:
         text = text[:197] + "..."
     described = f"{type(error).__name__}: {text}" if text else type(error).__name__
-    for fragments, hint in _ERROR_HINTS:
+    for fragments, hint in (*specific, *_ERROR_HINTS):
         if any(f in text for f in fragments):
             return f"{described} — {hint}"
     return described

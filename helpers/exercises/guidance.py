@@ -1,0 +1,137 @@
+"""Hints and worked solutions on demand: ``hint("softmax")``, ``hint("softmax", 2)``, ``solution``.
+
+Every exercise of the course — a code exercise checked by ``check`` or an explain/predict
+question — has at least two hints, from a nudge (level 1) to nearly the answer (the last level),
+and a worked solution. Hints are written beside the exercise's checker (``hints=`` of
+``@exercise``) or registered for a question with :func:`question`. Solutions are **not** written
+here: they are the solved notebooks' own cells, copied into ``solutions.json`` by the course
+toolkit (``make sync``; a test fails when the copy is stale), so there is one source.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from helpers.exercises import _registry
+
+SOLUTIONS_FILE = "solutions.json"
+
+
+@dataclass(frozen=True)
+class Question:
+    """An explain/predict exercise: no checker, but hints and a worked answer."""
+
+    id: str
+    notebook: str  # "04", from the module that registers it
+    hints: tuple[str, ...]
+
+
+_QUESTIONS: dict[str, Question] = {}
+
+
+def question(question_id: str, *, module: str, hints: Sequence[str]) -> Question:
+    """Register the hints of an explain/predict question (call it in the lesson's checker module).
+
+    ``module`` is the caller's ``__name__`` (``helpers.exercises.nb04_positional``): the lesson
+    number is read from it.
+    """
+    if len(hints) < 2:
+        raise ValueError(f"question {question_id!r} needs at least two hints, got {len(hints)}")
+    notebook = module.rpartition(".")[2][2:4]  # "helpers.exercises.nb04_positional" -> "04"
+    registered = Question(question_id, notebook, tuple(hints))
+    _QUESTIONS[question_id] = registered
+    return registered
+
+
+def list_questions() -> list[str]:
+    """The sorted ids of all explain/predict questions."""
+    _registry._load_all()
+    return sorted(_QUESTIONS)
+
+
+@cache
+def _solutions() -> dict[str, dict[str, str]]:
+    """``{id: {"kind": "code" | "answer", "notebook": "04", "source": ...}}`` (package data)."""
+    try:
+        text = resources.files("helpers.exercises").joinpath(SOLUTIONS_FILE).read_text("utf-8")
+    except FileNotFoundError:
+        return {}
+    return json.loads(text)
+
+
+def hints_of(exercise_id: str) -> tuple[str, ...]:
+    """The hints of a code exercise or a question (``KeyError`` for an unknown id)."""
+    _registry._load_all()
+    if exercise_id in _QUESTIONS:
+        return _QUESTIONS[exercise_id].hints
+    return _registry.get_exercise(exercise_id).hints
+
+
+def _known_ids() -> str:
+    return ", ".join(repr(i) for i in sorted({*_registry.list_exercises(), *list_questions()}))
+
+
+def hint(exercise_id: str, level: int = 1, *, quiet: bool = False) -> str:
+    """Print and return hint ``level`` of an exercise: 1 is a nudge, the last nearly the answer."""
+    try:
+        hints = hints_of(exercise_id)
+    except KeyError:
+        text = f"unknown exercise id {exercise_id!r}. Valid ids: {_known_ids()}."
+    else:
+        if not 1 <= level <= len(hints):
+            text = f"{exercise_id} has hints 1 to {len(hints)}; you asked for hint {level}."
+        else:
+            more = (
+                f" (more: hint({exercise_id!r}, {level + 1}))"
+                if level < len(hints)
+                else f" (that was the last hint; the worked answer: solution({exercise_id!r}))"
+            )
+            text = f"💡 Hint {level}/{len(hints)} for {exercise_id}: {hints[level - 1]}{more}"
+    if not quiet:
+        print(text)
+    return text
+
+
+def solution_source(exercise_id: str) -> str:
+    """The worked solution (code, or the markdown of a worked answer); ``KeyError`` if none."""
+    return _solutions()[exercise_id]["source"]
+
+
+def solution(exercise_id: str, *, quiet: bool = False) -> str:
+    """Show the worked solution of an exercise, as written in its solved notebook.
+
+    A code solution is printed as code (copy it into the exercise cell and run ``check``); a
+    worked answer is shown as formatted text in Jupyter and printed elsewhere.
+    """
+    entry = _solutions().get(exercise_id)
+    if entry is None:
+        text = f"no worked solution for {exercise_id!r}. Valid ids: {_known_ids()}."
+        if not quiet:
+            print(text)
+        return text
+    source = entry["source"]
+    notebook = entry["notebook"]
+    where = f"(from notebooks/solutions/, lesson {notebook})"
+    if quiet:
+        return source
+    if entry["kind"] == "answer" and _show_markdown(f"**Worked answer** {where}\n\n{source}"):
+        return source
+    print(f"# Worked solution of {exercise_id} {where}\n{source}")
+    return source
+
+
+def _show_markdown(text: str) -> bool:
+    """Display ``text`` as Markdown in a notebook; False outside IPython."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+    except ImportError:
+        return False
+    if get_ipython() is None:
+        return False
+    display(Markdown(text))
+    return True
