@@ -7,22 +7,73 @@
 Each notebook runs in a fresh kernel from its own folder (as nbval and a learner run it), then
 loses everything machine-specific: kernel paths, Python's patch version, widget state, per-cell
 timings. What stays are the outputs and execution counts nbval compares.
+
+Progress bars: ``tqdm.auto`` draws a widget in Jupyter and Colab. A widget is live state, and
+without it every viewer of the committed file (GitHub, the website, JupyterLab before a run) shows
+the text the widget was created with, ``0%|          | 0/400``, as if training never ran. So each
+tqdm widget output is replaced by the plain text of its *finished* state, read from the widget
+state of this run: ``training: 100%|██████████| 400/400``. nbval compares only that text, with the
+rates and times sanitized (tests/nbval_sanitize.cfg).
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import sys
 import time
 from pathlib import Path
 
 import nbformat
 
+from course_tools.lessons import clear_verify_outputs
 from course_tools.notebooks import list_notebooks
 
 KERNEL_NAME = "python3"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL_NAME}
 LANGUAGE_INFO = {"name": "python"}
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+BAR_WIDTH = 10  # tqdm's own width for the bar part of its text
+
+
+def _widget_text(value: str) -> str:
+    """An HTML widget's text as plain text (tqdm pads with figure spaces)."""
+    return html.unescape(value).replace("\u2007", " ").replace("\xa0", " ")
+
+
+def finished_progress_bar(model_id: str, state: dict) -> str | None:
+    """The text of a tqdm widget's last state: ``desc: 100%|██████████| 400/400``, or None."""
+    box = state.get(model_id, {})
+    if box.get("model_name") != "HBoxModel":
+        return None
+    children = [c.removeprefix("IPY_MODEL_") for c in box["state"].get("children", [])]
+    models = [state.get(c, {}) for c in children]
+    if [m.get("model_name") for m in models] != ["HTMLModel", "FloatProgressModel", "HTMLModel"]:
+        return None
+    prefix, progress, suffix = (m["state"] for m in models)
+    value, maximum = float(progress.get("value", 0)), float(progress.get("max", 0))
+    filled = round(BAR_WIDTH * value / maximum) if maximum else 0
+    bar = "█" * filled + " " * (BAR_WIDTH - filled)
+    counts = _widget_text(suffix.get("value", "")).split("[")[0].strip()  # "400/400" (no rates)
+    return f"{_widget_text(prefix.get('value', '')).strip()}|{bar}| {counts}".strip()
+
+
+def finish_progress_bars(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Replace every tqdm widget output by the plain text of its finished state (in place)."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view is None:
+                continue
+            text = finished_progress_bar(view.get("model_id", ""), state)
+            if text is not None:
+                del output["data"][WIDGET_VIEW]
+                output["data"]["text/plain"] = text
+    return nb
 
 
 def clean_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -51,10 +102,13 @@ def execute_notebook(path: Path | str, timeout: int = 600) -> nbformat.NotebookN
         timeout=timeout,
         kernel_name=KERNEL_NAME,
         resources={"metadata": {"path": str(path.parent.resolve())}},
-        store_widget_state=False,
+        store_widget_state=True,  # read by finish_progress_bars, then dropped
         record_timing=False,
     )
     client.execute()
+    finish_progress_bars(nb)
+    if path.parent.name != "solutions":  # a lesson: predict questions' answers stay hidden
+        clear_verify_outputs(nb)
     return clean_metadata(nb)
 
 

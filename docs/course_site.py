@@ -8,7 +8,8 @@ this transform, run while the page is read:
 * adds, next to the badge, a link to download the ``.ipynb`` and a link to the twin page (the
   worked solutions of a lesson, or the lesson of a solution page);
 * removes the Colab setup cell (it only installs the course on Colab; the page shows its badge);
-* replaces progress-bar widget outputs (saved without state, they would show nothing) by a note;
+* replaces any widget output left without state (it would show nothing) by a note (tqdm bars
+  are committed as the text of their finished state, so they show as text);
 * on solution pages, appends "(solved)" to the title, so the sidebar, the previous/next links and
   the browser tab tell the two versions apart, and marks the notebook's "Solutions." note as a
   banner (``.solution-banner`` in ``_static/course.css``).

@@ -14,7 +14,13 @@ import pytest
 from notebook_files import ROOT
 
 from course_tools import figures, tables
-from course_tools.execute import KERNELSPEC, clean_metadata
+from course_tools.execute import (
+    KERNELSPEC,
+    WIDGET_STATE,
+    WIDGET_VIEW,
+    clean_metadata,
+    finish_progress_bars,
+)
 from course_tools.notebooks import list_notebooks
 from course_tools.plan import load_plan, parse_plan
 
@@ -154,3 +160,27 @@ def test_clean_only_strips_metadata_and_keeps_outputs(tmp_path):
     assert cleaned.cells[0].metadata == {}
     assert cleaned.cells[0].execution_count == 1
     assert cleaned.cells[0].outputs[0]["data"]["text/plain"] == "2"
+
+
+def test_a_finished_progress_bar_is_committed_as_its_final_text():
+    """The widget state of a finished tqdm bar becomes plain text; other widgets stay."""
+    state = {
+        "box": {
+            "model_name": "HBoxModel",
+            "state": {"children": ["IPY_MODEL_a", "IPY_MODEL_b", "IPY_MODEL_c"]},
+        },
+        "a": {"model_name": "HTMLModel", "state": {"value": "training:\u2007100%"}},
+        "b": {"model_name": "FloatProgressModel", "state": {"value": 400.0, "max": 400.0}},
+        "c": {"model_name": "HTMLModel", "state": {"value": "\u2007400/400\u2007[00:01&lt;00:00]"}},
+        "slider": {"model_name": "IntSliderModel", "state": {}},
+    }
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {WIDGET_STATE: {"state": state}}
+    cell = nbformat.v4.new_code_cell("train()")
+    for model in ("box", "slider"):
+        data = {"text/plain": "training:   0%|          | 0/400", WIDGET_VIEW: {"model_id": model}}
+        cell.outputs.append(nbformat.v4.new_output("display_data", data))
+    nb.cells = [cell]
+    finish_progress_bars(nb)
+    assert cell.outputs[0]["data"] == {"text/plain": "training: 100%|██████████| 400/400"}
+    assert WIDGET_VIEW in cell.outputs[1]["data"], "not a progress bar: left alone"

@@ -176,17 +176,23 @@ def test_figures_are_shown_inline(site):
         assert len(shown) == expected, f"{page}: {len(shown)} figures shown, {expected} in notebook"
 
 
-def test_progress_bars_become_a_note(site):
-    """tqdm widgets are saved without state: the page says what ran there instead of a blank."""
+def test_progress_bars_show_the_finished_run(site):
+    """tqdm bars are committed as the text of their finished state (course_tools.execute); a
+    widget output left without state would show nothing, so the page says what ran there."""
     for notebook in site.lessons + site.solutions:
         cells = site.notebook(notebook)["cells"]
-        with_bars = sum(
+        with_widgets = sum(
             any(WIDGET in output.get("data", {}) for output in cell.get("outputs", []))
             for cell in cells
         )
         html = (site.html / page_of(notebook)).read_text("utf-8")
         assert WIDGET not in html, f"{page_of(notebook)}: a blank widget output is left"
-        assert html.count('class="widget-note"') == with_bars, page_of(notebook)
+        assert html.count('class="widget-note"') == with_widgets, page_of(notebook)
+        for cell in cells:
+            for output in cell.get("outputs", []):
+                text = "".join(output.get("data", {}).get("text/plain", ""))
+                if "100%|" in text:
+                    assert text.split("|")[0] in html, f"{page_of(notebook)} lacks {text!r}"
 
 
 def test_formulas_are_rendered_as_math(site):
