@@ -85,6 +85,8 @@ def out_of_sync(root: Path = ROOT) -> list[Path]:
     plan = load_plan(root)
     stale = []
     for path in list_notebooks(root=root):
+        if not path.exists():  # a new lesson not generated yet: `lessons.build` writes it
+            continue
         nb = read(path)
         if synced(nb, relative(path, root), plan).cells[:2] != nb.cells[:2]:
             stale.append(path)
@@ -96,6 +98,8 @@ def sync(root: Path = ROOT) -> list[Path]:
     plan = load_plan(root)
     changed = []
     for path in list_notebooks(root=root):
+        if not path.exists():  # a new lesson not generated yet: `lessons.build` writes it
+            continue
         nb = read(path)
         new = synced(nb, relative(path, root), plan)
         if new != nb:
