@@ -83,6 +83,27 @@ def mistakes_are_diagnosed(cases: Iterable[tuple[str, Any, str]]) -> Callable[..
     return test
 
 
+def wrong_answer(exercise_id: str, keyword: str | None) -> Callable[[Callable], Callable]:
+    """Mark a learner-style wrong answer of ``exercise_id``, defined right below, with the word
+    its diagnosis must contain (``None``: only a generic message is expected)."""
+
+    def mark(fn: Callable) -> Callable:
+        fn.wrong_answer_of = (*getattr(fn, "wrong_answer_of", ()), (exercise_id, keyword))
+        return fn
+
+    return mark
+
+
+def wrong_answers_in(namespace: Mapping[str, Any]) -> list[tuple[str, Any, str | None]]:
+    """``[(exercise_id, fn, keyword)]`` of every function marked with ``@wrong_answer``."""
+    return [
+        (exercise_id, fn, keyword)
+        for fn in namespace.values()
+        if callable(fn)
+        for exercise_id, keyword in getattr(fn, "wrong_answer_of", ())
+    ]
+
+
 def wrong_answers_fail(cases: Iterable[tuple[str, Any, str | None]]) -> Callable[..., None]:
     """A test: each ``(exercise_id, fn, keyword)`` — a plausible wrong answer, written as a
     learner would and *not* one of the registered mistakes — fails; when ``keyword`` is given,

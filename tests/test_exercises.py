@@ -155,13 +155,13 @@ def test_returns_none():
         ("hello", "returned a str; it must return a torch.Tensor"),
         ([[0.5, 0.5]], "returned a list"),
         (np.zeros((3, 5)), "returned a numpy.ndarray"),
-        ((torch.zeros(3, 6), torch.zeros(3, 5)), "tuple of 2 items"),
-        (torch.zeros(6, 3), "wrong shape: expected (3, 6), got (6, 3)"),
-        (torch.zeros(3, 6, dtype=torch.float64), "wrong dtype: expected torch.float32"),
-        (torch.zeros(3, 6, dtype=torch.long), "floating-point"),
-        (torch.full((3, 6), math.nan), "NaN"),
-        (torch.full((3, 6), math.inf), "inf"),
-        (torch.zeros(3, 6), "wrong values"),
+        ((torch.zeros(3, 4), torch.zeros(3, 5)), "tuple of 2 items"),
+        (torch.zeros(4, 3), "wrong shape: expected (3, 4), got (4, 3)"),
+        (torch.zeros(3, 4, dtype=torch.float64), "wrong dtype: expected torch.float32"),
+        (torch.zeros(3, 4, dtype=torch.long), "floating-point"),
+        (torch.full((3, 4), math.nan), "NaN"),
+        (torch.full((3, 4), math.inf), "inf"),
+        (torch.zeros(3, 4), "wrong values"),
     ],
 )
 def test_returns_garbage(garbage, words):
@@ -189,7 +189,13 @@ def test_mutating_the_inputs_fails_even_with_the_right_output():
 
 
 def test_wrong_values_message_names_the_largest_error():
-    result = run("softmax", lambda x, dim: torch.softmax(x, dim=dim) + 0.25)
+    def off_by_a_quarter(x, dim):
+        weights = torch.softmax(x, dim=dim)
+        shift = torch.zeros_like(weights)
+        shift[..., 0, 0], shift[..., 0, 1] = 0.25, -0.25  # rows still sum to 1
+        return weights + shift
+
+    result = run("softmax", off_by_a_quarter)
     assert "wrong values: the largest difference from the reference is 2.50e-01" in result.message
 
 
