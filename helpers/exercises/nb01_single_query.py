@@ -1,6 +1,7 @@
 """Exercises of notebook 01 (attention for one query).
 
-``softmax``, ``attention`` and ``additive_score``.
+``softmax``, ``attention`` and ``additive_score``, and the hints of the predict question
+``sharpness_predict``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,24 @@ import math
 import torch
 
 import helpers
-from helpers.exercises._registry import Mistake, Tester, exercise
+from helpers.exercises._registry import Diagnosis, Mistake, Tester, exercise
+from helpers.exercises.guidance import question
+
+
+def _expect(t: Tester, args: tuple, expected: torch.Tensor, note: str | None = None) -> None:
+    """``t.expect``, after a dtype check of its own: an output of another float dtype has the
+    right numbers, and must be told about its dtype, not diagnosed as a value mistake."""
+    got = t.call(*args, note=note)
+    if got.is_floating_point() and got.dtype != expected.dtype:
+        t.fail(
+            f"wrong dtype: expected {expected.dtype} (the dtype of the inputs), got {got.dtype}; "
+            f"avoid creating tensors with a fixed dtype (`torch.zeros(n)` is float32: pass "
+            f"`dtype=q.dtype`) and converting with .float() / .double()",
+            args,
+            note,
+        )
+    t.expect(args, expected, note=note)
+
 
 # --------------------------------------------------------------------------- softmax
 
@@ -94,11 +112,59 @@ SOFTMAX_MISTAKES = (
 )
 
 
+_OVERFLOW = (
+    "numerically unstable: your output has NaN or inf for scores that spread from about -1000 "
+    "to +1000 in the same row, where the softmax is finite. exp() overflows to inf above ~88 "
+    "(float32) and inf / inf = NaN. Only the maximum along `dim` keeps every exponent <= 0: "
+    "compute exp(x - x.amax(dim=dim, keepdim=True)). Subtracting the minimum or the mean is not "
+    "enough: the largest exponent is then still about 2000 or 1000"
+)
+
+
+_LARGE_VALUES = (
+    "right on ordinary scores, wrong on scores around ±1000: softmax must be exact for any "
+    "scores, so do not clamp, round or rescale them. The only safe shift is the maximum along "
+    "`dim`, x - x.amax(dim=dim, keepdim=True), which changes nothing mathematically"
+)
+
+
+def _same_values(got: torch.Tensor, other: torch.Tensor) -> bool:
+    return got.shape == other.shape and torch.allclose(
+        got.double(), other.double(), rtol=1e-4, atol=1e-5, equal_nan=True
+    )
+
+
+def _expect_stable(t: Tester, x: torch.Tensor, dim: int, note: str) -> None:
+    """``t.expect`` for large scores: a wrong answer nobody registered is told why large scores
+    break it (NaN/inf: an overflow; finite: clamped or rescaled scores)."""
+    got = t.call(x, dim, note=note)
+    expected = helpers.softmax(x, dim=dim)
+    if got.dtype == expected.dtype and not _same_values(got, expected):
+        for mistake in SOFTMAX_MISTAKES:
+            if _same_values(got, mistake.fn(x.clone(), dim)):
+                t.fail(mistake.message, (x, dim), note)
+        if got.shape == expected.shape:
+            t.fail(_LARGE_VALUES if torch.isfinite(got).all() else _OVERFLOW, (x, dim), note)
+    _expect(t, (x, dim), expected, note=note)
+
+
 @exercise(
     "softmax",
     solution=lambda x, dim: helpers.softmax(x, dim=dim),
     reference="helpers.softmax",
     mistakes=SOFTMAX_MISTAKES,
+    hints=(
+        "Three steps, each along `dim` only: shift the scores, exponentiate, divide by the sum. "
+        "Every reduction needs `dim=dim, keepdim=True`, so that its result broadcasts back "
+        "against `x`.",
+        "The shift that makes exp() safe is the maximum along `dim`: after it every exponent is "
+        "<= 0 and the largest is exp(0) = 1, so nothing overflows and the sum is at least 1. "
+        "Any other shift (the minimum, the mean, the global max) fails on a row such as "
+        "[1000, 0, -1000].",
+        "`e = torch.exp(x - x.amax(dim=dim, keepdim=True))`, then "
+        "`e / e.sum(dim=dim, keepdim=True)`.",
+    ),
+    diagnosis=Diagnosis(weights=True),
 )
 def check_softmax(t: Tester) -> None:
     """Numerically stable softmax of ``x`` along ``dim``."""
@@ -109,12 +175,20 @@ def check_softmax(t: Tester) -> None:
         ((5, 3), 1, torch.float64),
     ):
         x = 2 * t.randn(*shape, dtype=dtype)
-        t.expect((x, dim), helpers.softmax(x, dim=dim))
+        _expect(t, (x, dim), helpers.softmax(x, dim=dim))
 
-    # Row 0 overflows exp(), row 1 underflows it; row 2 is ordinary.
+    # Whole rows far from 0: row 0 overflows a plain exp(), row 1 underflows it.
     offsets = torch.tensor([[1000.0], [-1000.0], [0.0]])  # (3, 1)
     x = 3 * t.randn(3, 4) + offsets  # (3, 4)
-    t.expect((x, -1), helpers.softmax(x, dim=-1), note="large values, around ±1000")
+    _expect_stable(t, x, -1, "large values, rows around +1000, -1000 and 0")
+
+    # A wide spread inside each row ([1000, 0, -1000, ...]): only the row max is a safe shift.
+    spread = torch.tensor([1000.0, 0.0, -1000.0, 500.0, -500.0])  # (5,)
+    rows = torch.stack([spread.roll(i) for i in range(4)])  # (4, 5): the 1000 moves
+    x = rows + t.randn(4, 5)
+    _expect_stable(t, x, -1, "a wide spread inside each row, from -1000 to +1000")
+    x = (rows + t.randn(4, 5)).T.contiguous().double()  # (5, 4), along dim 0, float64
+    _expect_stable(t, x, 0, "a wide spread along dim 0, from -1000 to +1000, float64")
 
 
 # --------------------------------------------------------------------------- attention
@@ -138,6 +212,15 @@ def _attention_scale_times_sqrt_d(q, k, v):
 
 def _attention_scale_by_d_v(q, k, v):
     return _weights(q, k, 1 / math.sqrt(v.shape[-1])) @ v
+
+
+def _attention_precedence(q, k, v):
+    d = q.shape[-1]
+    return torch.softmax(q @ k.T / d**1 / 2, dim=-1) @ v  # what `/ d**1/2` computes
+
+
+def _attention_scaled_after_softmax(q, k, v):
+    return _weights(q, k, 1.0) @ v / math.sqrt(q.shape[-1])
 
 
 def _attention_wrong_axis(q, k, v):
@@ -170,6 +253,19 @@ ATTENTION_MISTAKES = (
         _attention_scale_times_sqrt_d,
     ),
     Mistake(
+        "precedence",
+        "operator precedence: `d**1/2` is `(d**1) / 2`, so you divided the scores by 2d; the "
+        "square root is `d**0.5` or `math.sqrt(d)` (** binds tighter than /)",
+        _attention_precedence,
+    ),
+    Mistake(
+        "scaled_after_softmax",
+        "the scale is applied after the softmax: dividing the weights (or the output) by "
+        "sqrt(d) only shrinks the result, and the weights no longer sum to 1. Divide the scores "
+        "q @ k.T by sqrt(d) *before* the softmax: that is what keeps the softmax from saturating",
+        _attention_scaled_after_softmax,
+    ),
+    Mistake(
         "scale_by_d_v",
         "wrong scale: you used the value dimension d_v = v.shape[-1]; the scale is 1/sqrt(d) "
         "with d the query/key dimension q.shape[-1]",
@@ -196,24 +292,39 @@ ATTENTION_MISTAKES = (
 )
 
 
+def _attention_with_scale(args, scale):
+    q, k, v = args
+    return helpers.scaled_dot_product_attention(q, k, v, scale=scale)
+
+
 @exercise(
     "attention",
     solution=lambda q, k, v: helpers.scaled_dot_product_attention(q, k, v),
     reference="helpers.scaled_dot_product_attention",
     mistakes=ATTENTION_MISTAKES,
+    hints=(
+        "Three lines, as in the lesson but for L queries at once: the (L, S) score matrix, "
+        "the softmax of each row, and the weighted sum of the value rows.",
+        "Scores: `q @ k.T`, divided by sqrt(d) with d = q.shape[-1] (the query/key size, not "
+        "d_v), before the softmax. Each query's weights run over the keys: softmax along the "
+        "last dimension.",
+        "`torch.softmax(q @ k.T / math.sqrt(q.shape[-1]), dim=-1) @ v`.",
+    ),
+    diagnosis=Diagnosis(scaled_reference=_attention_with_scale, scale_dim=lambda a: a[0].shape[-1]),
 )
 def check_attention(t: Tester) -> None:
     """Attention softmax(q k^T / sqrt(d)) v for q (L, d), k (S, d) and v (S, d_v)."""
     # L, S, d and d_v all differ, so a product with a wrong transpose cannot even run.
     for length, n_keys, d, d_v, dtype in (
-        (3, 5, 4, 6, torch.float32),
+        # d is never 2 or 4, where the scales 1, 1/d, d/2 and sqrt(d) would coincide.
+        (3, 5, 6, 4, torch.float32),
         (6, 4, 8, 2, torch.float32),
         (2, 7, 3, 5, torch.float64),
     ):
         q = t.randn(length, d, dtype=dtype)  # (L, d)
         k = t.randn(n_keys, d, dtype=dtype)  # (S, d)
         v = t.randn(n_keys, d_v, dtype=dtype)  # (S, d_v)
-        t.expect((q, k, v), helpers.scaled_dot_product_attention(q, k, v))
+        _expect(t, (q, k, v), helpers.scaled_dot_product_attention(q, k, v))
 
 
 # --------------------------------------------------------------------------- additive_score
@@ -304,6 +415,28 @@ ADDITIVE_MISTAKES = (
     solution=additive_score_reference,
     reference="helpers.AdditiveScore",
     mistakes=ADDITIVE_MISTAKES,
+    hints=(
+        "Project first: q @ W_q is (L, h), k @ W_k is (S, h). You need the sum of *every* "
+        "query row with *every* key row: an (L, S, h) tensor.",
+        "Broadcasting forms all pairs: give the projected queries shape (L, 1, h) "
+        "(`.unsqueeze(1)` or `[:, None, :]`) and the projected keys (1, S, h) (`.unsqueeze(0)`); "
+        "their sum is (L, S, h). Then tanh, then collapse h with w.",
+        "`torch.tanh((q @ W_q)[:, None, :] + (k @ W_k)[None, :, :]) @ w`.",
+    ),
+    error_hints=(
+        (
+            ("must match the size of tensor",),
+            "(L, h) + (S, h) cannot be added: to add every query to every key, broadcast "
+            "(L, 1, h) + (1, S, h) — `(q @ W_q).unsqueeze(1) + (k @ W_k).unsqueeze(0)` — which "
+            "gives the (L, S, h) sum of every pair",
+        ),
+        (
+            ("cannot be multiplied",),
+            "a product does not line up: the queries go with W_q (d_q, h) and the keys with "
+            "W_k (d_k, h), as `q @ W_q` and `k @ W_k`; w (h,) collapses the last dimension of "
+            "the (L, S, h) tanh, as `... @ w`",
+        ),
+    ),
 )
 def check_additive_score(t: Tester) -> None:
     """Additive scores w^T tanh(q_i W_q + k_j W_k) for every query i and key j, shape (L, S)."""
@@ -319,4 +452,20 @@ def check_additive_score(t: Tester) -> None:
         W_k = t.randn(d_k, h, dtype=dtype)  # (d_k, h)
         w = t.randn(h, dtype=dtype)  # (h,)
         expected = additive_score_reference(q, k, W_q, W_k, w)
-        t.expect((q, k, W_q, W_k, w), expected)
+        _expect(t, (q, k, W_q, W_k, w), expected)
+
+
+# --------------------------------------------------------------------------- questions
+
+question(
+    "sharpness_predict",
+    module=__name__,
+    hints=(
+        "(a) Write the scores down: the query of 'it' dotted with the key of 'cat' is the sum "
+        "of the two query entries (noun and animate), with 'mat' only one entry, with every other "
+        "word 0. (b) What does softmax do to scores that are all equal?",
+        "(a) With entries 6 the scores are 12 for 'cat', 6 for 'mat' and 0 for the 8 other "
+        "words: compute e^12 / (e^12 + e^6 + 8). With 0.5 they are 1, 0.5 and 0. (b) Equal keys "
+        "give every key the same score, whatever the query.",
+    ),
+)
