@@ -21,6 +21,7 @@ when the weights are not requested.)
 """
 
 from .applications import (
+    SOUND_KINDS,
     AttentionClassifier,
     ConvAsSelfAttention,
     GraphAttentionLayer,
@@ -36,7 +37,10 @@ from .applications import (
     quadratic_encoding,
     recall_task,
     relative_offsets,
+    sound_dataset,
     spectrogram_frequencies,
+    synth_recording,
+    synth_segment,
     tokens_to_image,
 )
 from .core import (
@@ -61,10 +65,12 @@ from .core import (
     split_heads,
 )
 from .measuring import (
+    CostCurves,
     TensorMemoryTracker,
     autograd_depth,
     best_time,
     best_times,
+    cost_by_length,
     loglog_slope,
     saved_tensor_bytes,
 )
@@ -73,11 +79,13 @@ __all__ = [
     "AdditiveScore",
     "AttentionClassifier",
     "ConvAsSelfAttention",
+    "CostCurves",
     "FeedForward",
     "GRUClassifier",
     "GraphAttentionLayer",
     "MultiHeadSelfAttention",
     "SAGANSelfAttention",
+    "SOUND_KINDS",
     "SelfAttention",
     "TensorMemoryTracker",
     "TransformerEncoderBlock",
@@ -87,6 +95,7 @@ __all__ = [
     "best_times",
     "causal_mask",
     "chunked_attention",
+    "cost_by_length",
     "dot_product_score",
     "frame_signal",
     "gat_scores",
@@ -109,7 +118,10 @@ __all__ = [
     "scaled_dot_product_attention",
     "sinusoidal_encoding",
     "softmax",
+    "sound_dataset",
     "spectrogram_frequencies",
     "split_heads",
+    "synth_recording",
+    "synth_segment",
     "tokens_to_image",
 ]

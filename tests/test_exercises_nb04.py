@@ -135,3 +135,126 @@ test_diagnoses_are_registered = exercise_cases.diagnoses_are_registered(
         "relative_rotation": {"wrong way", "sign", "offset * frequency", "diagonal"},
     }
 )
+
+
+# --------------------------------------------------------------------------- wrong answers,
+# written the way a learner would (not the registered mistakes), with the word the diagnosis
+# must contain (None: only a generic message is expected)
+
+
+@exercise_cases.wrong_answer("sinusoidal_encoding", "integer division")
+def sinusoidal_integer_division(n_positions, d_model):
+    pe = torch.zeros(n_positions, d_model)
+    for p in range(n_positions):
+        for i in range(d_model // 2):
+            angle = p / 10000 ** (2 * i // d_model)  # `//`: 0 for every pair
+            pe[p, 2 * i], pe[p, 2 * i + 1] = math.sin(angle), math.cos(angle)
+    return pe
+
+
+@exercise_cases.wrong_answer("sinusoidal_encoding", "already holds 2i")
+def sinusoidal_two_times_two_i(n_positions, d_model):
+    positions = torch.arange(n_positions).float()[:, None]
+    two_i = torch.arange(0, d_model, 2).float()
+    angles = positions / 10000 ** (2 * two_i / d_model)  # arange(0, d, 2) already is 2i
+    pe = torch.zeros(n_positions, d_model)
+    pe[:, 0::2], pe[:, 1::2] = torch.sin(angles), torch.cos(angles)
+    return pe
+
+
+@exercise_cases.wrong_answer("sinusoidal_encoding", "cos is missing")
+def sinusoidal_only_sin(n_positions, d_model):
+    positions = torch.arange(n_positions).float()[:, None]
+    pair = torch.arange(d_model) // 2  # the pair index of every column
+    return torch.sin(positions / 10000 ** (2 * pair / d_model))
+
+
+@exercise_cases.wrong_answer("sinusoidal_encoding", "first half")
+def sinusoidal_stacked_on_the_wrong_dim(n_positions, d_model):
+    positions = torch.arange(n_positions).float()[:, None]
+    angles = positions / 10000 ** (torch.arange(0, d_model, 2) / d_model)  # (n, d / 2)
+    pairs = torch.stack([torch.sin(angles), torch.cos(angles)], dim=1)  # (n, 2, d / 2)
+    return pairs.reshape(n_positions, d_model)
+
+
+@exercise_cases.wrong_answer("sinusoidal_encoding", "first half")
+def sinusoidal_cat_halves(n_positions, d_model):
+    positions = torch.arange(n_positions).float()[:, None]
+    angles = positions / 10000 ** (torch.arange(0, d_model, 2) / d_model)
+    return torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1)
+
+
+@exercise_cases.wrong_answer("sinusoidal_encoding", "multiplied")
+def sinusoidal_exp_sign(n_positions, d_model):
+    div_term = torch.exp(torch.arange(0, d_model, 2) * (math.log(10000.0) / d_model))  # no minus
+    pe = torch.zeros(n_positions, d_model)
+    position = torch.arange(n_positions).unsqueeze(1)
+    pe[:, 0::2], pe[:, 1::2] = torch.sin(position * div_term), torch.cos(position * div_term)
+    return pe
+
+
+@exercise_cases.wrong_answer("sinusoidal_encoding", "transpose")
+def sinusoidal_transposed(n_positions, d_model):
+    return sinusoidal_encoding(n_positions, d_model).T  # (d_model, n_positions)
+
+
+@exercise_cases.wrong_answer("sinusoidal_encoding", "hard-coded")
+def sinusoidal_hard_coded(n_positions, d_model):
+    return sinusoidal_encoding(n_positions, 4)  # d_model of the first test case, written in
+
+
+@exercise_cases.wrong_answer("sinusoidal_encoding", "column index")
+def sinusoidal_column_exponent(n_positions, d_model):
+    positions = torch.arange(n_positions).float()[:, None]
+    angles = positions / 10000 ** (torch.arange(d_model) / d_model)  # (n, d): one per column
+    pe = torch.zeros(n_positions, d_model)
+    pe[:, 0::2], pe[:, 1::2] = torch.sin(angles[:, 0::2]), torch.cos(angles[:, 1::2])
+    return pe
+
+
+@exercise_cases.wrong_answer("relative_rotation", "wrong way")
+def rotation_for_columns(offset, frequency):  # the textbook matrix, for M @ v
+    angle = offset * frequency
+    return torch.tensor([[math.cos(angle), math.sin(angle)], [-math.sin(angle), math.cos(angle)]])
+
+
+@exercise_cases.wrong_answer("relative_rotation", "not a rotation")
+def rotation_both_negative(offset, frequency):
+    c, s = math.cos(offset * frequency), math.sin(offset * frequency)
+    return torch.tensor([[c, -s], [-s, c]])
+
+
+@exercise_cases.wrong_answer("relative_rotation", "2π")
+def rotation_in_cycles(offset, frequency):
+    angle = 2 * math.pi * frequency * offset  # frequency read as cycles per position
+    return torch.tensor([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+
+
+@exercise_cases.wrong_answer("relative_rotation", None)
+def rotation_angle_added(offset, frequency):
+    angle = offset + frequency
+    return torch.tensor([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+
+
+@exercise_cases.wrong_answer("relative_rotation", "must return a torch.Tensor")
+def rotation_numpy(offset, frequency):
+    import numpy as np
+
+    angle = offset * frequency
+    return np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+
+
+@exercise_cases.wrong_answer("relative_rotation", "wrong places")
+def rotation_flat(offset, frequency):
+    angle = offset * frequency
+    return torch.tensor([math.cos(angle), -math.sin(angle), math.sin(angle), math.cos(angle)])
+
+
+@exercise_cases.wrong_answer("relative_rotation", "offset * frequency")
+def rotation_unit_step(offset, frequency):
+    w = frequency  # forgot the offset
+    return torch.tensor([[math.cos(w), -math.sin(w)], [math.sin(w), math.cos(w)]])
+
+
+WRONG_ANSWERS = exercise_cases.wrong_answers_in(globals())
+test_wrong_answers_fail = exercise_cases.wrong_answers_fail(WRONG_ANSWERS)

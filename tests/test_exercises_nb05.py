@@ -52,7 +52,7 @@ test_right_answers_pass = exercise_cases.right_answers_pass(
         ("receptive_field", receptive_field_loops),
     ]
 )
-test_case_counts = exercise_cases.case_counts_are({"receptive_field": 4})
+test_case_counts = exercise_cases.case_counts_are({"local_mask": 5, "receptive_field": 4})
 
 
 @pytest.mark.parametrize(
@@ -115,3 +115,95 @@ test_mistakes_are_diagnosed = exercise_cases.mistakes_are_diagnosed(
 test_diagnoses_are_registered = exercise_cases.diagnoses_are_registered(
     {"local_mask": {"too narrow", "too wide", "transposed", "bool"}}
 )
+
+
+# --------------------------------------------------------------------------- wrong answers,
+# written the way a learner would (not the registered mistakes), with the word the diagnosis
+# must contain (None: only a generic message is expected)
+
+
+@exercise_cases.wrong_answer("local_mask", "symmetric")
+def mask_symmetric(L, left, right):
+    i, j = torch.arange(L)[:, None], torch.arange(L)[None, :]
+    return (i - j).abs() <= left
+
+
+@exercise_cases.wrong_answer("local_mask", "bool")
+def mask_triu_tril(L, left, right):
+    return torch.ones(L, L).triu(-left).tril(right)  # right band, but float
+
+
+@exercise_cases.wrong_answer("local_mask", "too narrow")
+def mask_strict_right(L, left, right):
+    i, j = torch.arange(L)[:, None], torch.arange(L)[None, :]
+    return (j - i >= -left) & (j - i < right)  # `<` drops key i + right
+
+
+@exercise_cases.wrong_answer("local_mask", "swapped")
+def mask_tril_triu_swapped(L, left, right):
+    return torch.ones(L, L, dtype=torch.bool).tril(left).triu(-right)
+
+
+@exercise_cases.wrong_answer("local_mask", "max(0, i - left)")
+def mask_unclipped_slice(L, left, right):
+    mask = torch.zeros(L, L, dtype=torch.bool)
+    for i in range(L):
+        mask[i, i - left : i + right + 1] = True  # a negative start wraps around
+    return mask
+
+
+@exercise_cases.wrong_answer("local_mask", "reaches 4 position(s) back")
+def mask_two_wide(L, left, right):
+    i, j = torch.arange(L)[:, None], torch.arange(L)[None, :]
+    return (j >= i - 2 * left) & (j <= i + right)  # "left" read as the whole window
+
+
+@exercise_cases.wrong_answer("local_mask", "it should reach 2 back and 0 ahead")
+def mask_window_width(L, left, right):
+    w = left + right + 1
+    i, j = torch.arange(L)[:, None], torch.arange(L)[None, :]
+    return (j >= i - w) & (j <= i + w)
+
+
+@exercise_cases.wrong_answer("receptive_field", "reaches 5 position(s) back")
+def field_one_frame_too_far(L, left, right, n_layers):
+    return local_mask(L, n_layers * left + 1, n_layers * right)
+
+
+@exercise_cases.wrong_answer("receptive_field", "it should reach 4 back and 8 ahead")
+def field_adds_layers(L, left, right, n_layers):
+    return local_mask(L, left + n_layers, right + n_layers)
+
+
+@exercise_cases.wrong_answer("receptive_field", "band")
+def field_powers(L, left, right, n_layers):
+    return local_mask(L, left**n_layers, right**n_layers)
+
+
+@exercise_cases.wrong_answer("receptive_field", None)
+def field_path_counts(L, left, right, n_layers):
+    step = local_mask(L, left, right).float()
+    return torch.linalg.matrix_power(step, n_layers)  # counts paths: not a bool mask
+
+
+@exercise_cases.wrong_answer("receptive_field", "single layer")
+def field_and_of_layers(L, left, right, n_layers):
+    field = torch.ones(L, L, dtype=torch.bool)
+    for _ in range(n_layers):
+        field = field & local_mask(L, left, right)  # `&` keeps one window: `|` of paths needed
+    return field
+
+
+@exercise_cases.wrong_answer("receptive_field", "band")
+def field_whole_window_each_side(L, left, right, n_layers):
+    w = left + right + 1
+    return local_mask(L, n_layers * w, n_layers * w)
+
+
+@exercise_cases.wrong_answer("receptive_field", "hard-coded")
+def field_hard_coded_length(L, left, right, n_layers):
+    return receptive_field_formula(20, left, right, n_layers)
+
+
+WRONG_ANSWERS = exercise_cases.wrong_answers_in(globals())
+test_wrong_answers_fail = exercise_cases.wrong_answers_fail(WRONG_ANSWERS)

@@ -3,9 +3,10 @@
 Each module turns one kind of data into a set of vectors and applies the core to it, the way the
 lecture's second half does: audio frames (:mod:`.audio`), pixels and patches and a SAGAN block
 (:mod:`.vision`), a convolution written exactly as self-attention (:mod:`.conv_attention`), graph
-attention along edges (:mod:`.graph_attention`), a long-range recall task
-(:mod:`.sequence_tasks`) and the RNN and attention classifiers compared on it
-(:mod:`.sequence_models`). Applications import only :mod:`helpers.core`.
+attention along edges (:mod:`.graph_attention`), synthetic sounds to label frame by frame
+(:mod:`.synthetic_speech`), a long-range recall task (:mod:`.sequence_tasks`) and the RNN and
+attention classifiers compared on it (:mod:`.sequence_models`). Applications import only
+:mod:`helpers.core`.
 """
 
 from .audio import frame_signal, log_spectrogram, spectrogram_frequencies
@@ -18,6 +19,7 @@ from .conv_attention import (
 from .graph_attention import GraphAttentionLayer, gat_scores
 from .sequence_models import AttentionClassifier, GRUClassifier
 from .sequence_tasks import recall_task
+from .synthetic_speech import SOUND_KINDS, sound_dataset, synth_recording, synth_segment
 from .vision import (
     SAGANSelfAttention,
     image_to_patches,
@@ -27,6 +29,7 @@ from .vision import (
 )
 
 __all__ = [
+    "SOUND_KINDS",
     "AttentionClassifier",
     "ConvAsSelfAttention",
     "GRUClassifier",
@@ -42,6 +45,9 @@ __all__ = [
     "quadratic_encoding",
     "recall_task",
     "relative_offsets",
+    "sound_dataset",
     "spectrogram_frequencies",
+    "synth_recording",
+    "synth_segment",
     "tokens_to_image",
 ]
