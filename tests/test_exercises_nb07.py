@@ -9,6 +9,7 @@ import exercise_cases
 import torch
 
 import helpers
+import helpers.exercises
 
 EXERCISE = "conv_head_attention"
 
@@ -103,7 +104,7 @@ test_mistakes_are_diagnosed = exercise_cases.mistakes_are_diagnosed(
         (lambda c, h, w, p, a: learner(c, h, w, p, a, swap=True), "swapped"),
         (lambda c, h, w, p, a: learner(c, h, w, p, a, fixed_alpha=1.0), "alpha is missing"),
         (lambda c, h, w, p, a: learner(c, h, w, p, a, sqrt=True), "squared"),
-        (lambda *args: head_attention(*args) * 0.9, "wrong values"),  # not a known mistake
+        (lambda *args: head_attention(*args) * 0.9, "not normalised"),  # not a known mistake
         (
             lambda center, height, width, padding: center,  # forgot alpha: TypeError
             "it is called as fn(center, height, width, padding, alpha) -> Tensor. Test case: "
@@ -117,3 +118,86 @@ def test_checker_cases_include_a_sharp_one_hot_head():
     # the last case uses alpha = 40: the construction's regime, where each head is one-hot
     weights = head_attention((1, -2), 3, 5, 2, 40.0)
     assert math.isclose(float(weights.max(-1).values.min()), 1.0, abs_tol=1e-6)
+
+
+def test_the_exercise_has_hints():
+    assert len(helpers.exercises.get_exercise(EXERCISE).hints) >= 2
+
+
+# --------------------------------------------------------------------------- wrong answers a
+# learner writes, not copies of the registered mistakes (fed to course_tools.exercise_audit)
+
+
+@exercise_cases.wrong_answer(EXERCISE, "wrong places")
+def column_major_grids(center, height, width, padding, alpha):
+    """indexing="xy": pixels numbered column by column, for queries and keys alike."""
+    rows, cols = torch.meshgrid(torch.arange(height), torch.arange(width), indexing="xy")
+    queries = torch.stack([rows.flatten(), cols.flatten()], dim=1) + padding
+    key_rows, key_cols = torch.meshgrid(
+        torch.arange(height + 2 * padding), torch.arange(width + 2 * padding), indexing="xy"
+    )
+    keys = torch.stack([key_rows.flatten(), key_cols.flatten()], dim=1)
+    delta = (keys[None] - queries[:, None]).float()
+    return torch.softmax(-alpha * ((delta - torch.tensor(center).float()) ** 2).sum(-1), dim=-1)
+
+
+@exercise_cases.wrong_answer(EXERCISE, "not normalised")
+def exp_without_normalising(center, height, width, padding, alpha):
+    queries, keys = keys_and_queries(height, width, padding)
+    delta = (keys[None] - queries[:, None]).float()
+    return torch.exp(-alpha * ((delta - torch.tensor(center).float()) ** 2).sum(-1))
+
+
+@exercise_cases.wrong_answer(EXERCISE, "not normalised")
+def softmax_over_everything(center, height, width, padding, alpha):
+    queries, keys = keys_and_queries(height, width, padding)
+    delta = (keys[None] - queries[:, None]).float()
+    scores = -alpha * ((delta - torch.tensor(center).float()) ** 2).sum(-1)  # (L, S)
+    return torch.softmax(scores.flatten(), dim=0).reshape(scores.shape)
+
+
+@exercise_cases.wrong_answer(EXERCISE, "not normalised")
+def log_weights(center, height, width, padding, alpha):
+    queries, keys = keys_and_queries(height, width, padding)
+    delta = (keys[None] - queries[:, None]).float()
+    return torch.log_softmax(-alpha * ((delta - torch.tensor(center).float()) ** 2).sum(-1), -1)
+
+
+@exercise_cases.wrong_answer(EXERCISE, "hard-coded")
+def query_shift_hard_coded(center, height, width, padding, alpha):
+    queries, keys = keys_and_queries(height, width, padding)
+    queries = queries - padding + 1  # "the padding is 1"
+    delta = (keys[None] - queries[:, None]).float()
+    return torch.softmax(-alpha * ((delta - torch.tensor(center).float()) ** 2).sum(-1), dim=-1)
+
+
+@exercise_cases.wrong_answer(EXERCISE, None)
+def divides_by_alpha(center, height, width, padding, alpha):
+    queries, keys = keys_and_queries(height, width, padding)
+    delta = (keys[None] - queries[:, None]).float()
+    return torch.softmax(-((delta - torch.tensor(center).float()) ** 2).sum(-1) / alpha, dim=-1)
+
+
+@exercise_cases.wrong_answer(EXERCISE, None)
+def manhattan_distance(center, height, width, padding, alpha):
+    queries, keys = keys_and_queries(height, width, padding)
+    delta = (keys[None] - queries[:, None]).float()
+    return torch.softmax(-alpha * (delta - torch.tensor(center).float()).abs().sum(-1), dim=-1)
+
+
+@exercise_cases.wrong_answer(EXERCISE, "keys[None, :, :] - queries[:, None, :]")
+def keys_not_expanded(center, height, width, padding, alpha):
+    queries, keys = keys_and_queries(height, width, padding)
+    delta = (keys - queries).float()  # no None: (L, 2) - (S, 2)
+    return torch.softmax(-alpha * ((delta - torch.tensor(center).float()) ** 2).sum(-1), dim=-1)
+
+
+@exercise_cases.wrong_answer(EXERCISE, "torch.tensor(center")
+def center_as_tuple(center, height, width, padding, alpha):
+    queries, keys = keys_and_queries(height, width, padding)
+    delta = (keys[None] - queries[:, None]).float()
+    return torch.softmax(-alpha * ((delta - center) ** 2).sum(-1), dim=-1)
+
+
+WRONG_ANSWERS = exercise_cases.wrong_answers_in(globals())
+test_wrong_answers_fail = exercise_cases.wrong_answers_fail(WRONG_ANSWERS)
