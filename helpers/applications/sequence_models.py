@@ -2,8 +2,9 @@
 
 :class:`GRUClassifier` and :class:`AttentionClassifier` map ``tokens (batch, seq)`` to
 ``logits (batch, n_classes)`` read at the last position. Information from token 0 reaches the
-last position through ``seq - 1`` GRU steps, or through one attention layer: the lecture's
-"path length ``t`` vs 1" (try them on :func:`helpers.recall_task`).
+last position through ``seq`` GRU steps (the one that reads it and ``seq - 1`` more), or through
+one attention layer: the lecture's "path length ``t`` vs 1" (try them on
+:func:`helpers.recall_task`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class GRUClassifier(nn.Module):
         logits = h_{seq-1} W_out + b_out                   (batch, n_classes)
 
     Token 0 can only influence the logits through the chain ``h_0 -> h_1 -> ... -> h_{seq-1}``:
-    a path of ``seq - 1`` recurrent steps.
+    a path of ``seq`` recurrent steps (notebook 08 counts the step that reads the token).
     """
 
     def __init__(self, vocab_size: int, d_model: int, n_classes: int) -> None:

@@ -1,8 +1,9 @@
 """A long-range sequence task: the answer at the **last** position is the **first** token's.
 
 :func:`recall_task` makes batches of it. Every token between the first and the last is noise, so
-a model must carry the first token ``distance`` steps to the end: ``distance - 1`` recurrent steps
-for an RNN, one attention step for self-attention (:mod:`helpers.applications.sequence_models`).
+a model must carry the first token ``distance`` positions to the end: ``distance + 1`` recurrent
+steps for an RNN (the one that reads it, then ``distance`` more), one attention step for
+self-attention (:mod:`helpers.applications.sequence_models`).
 """
 
 from __future__ import annotations

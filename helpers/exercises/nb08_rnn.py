@@ -1,11 +1,21 @@
-"""Exercises of notebook 08 (self-attention vs RNN): ``bidirectional_rnn``."""
+"""Exercises of notebook 08 (self-attention vs RNN): ``bidirectional_rnn``, and the hints of
+the predict questions ``bidirectional_path`` and ``memory_wall``.
+
+Beyond the registered mistakes, the checker compares the two halves of the output separately
+(left-to-right states, right-to-left states) and the first step of each direction (which reads
+one input from the zero state): a wrong answer is told *which* direction is wrong, and whether
+the error starts at the first step (input weights, bias, nonlinearity, initial state) or after
+it (the recurrence).
+"""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from helpers.exercises._registry import Mistake, Tester, exercise
+from helpers.exercises import diagnose
+from helpers.exercises._registry import TOLERANCES, Diagnosis, Mistake, Tester, exercise
+from helpers.exercises.guidance import question
 
 
 def bidirectional_rnn_reference(
@@ -134,12 +144,123 @@ BIRNN_MISTAKES = (
 )
 
 
+def _halves(got: torch.Tensor, expected: torch.Tensor, d_h: int) -> str | None:
+    """Which direction is wrong, and does its error start at the first step or after it?"""
+    rtol, atol = TOLERANCES[expected.dtype]
+
+    def ok(a: torch.Tensor, b: torch.Tensor) -> bool:
+        return diagnose.close(a, b, rtol, atol)
+
+    forward_ok = ok(got[:, :d_h], expected[:, :d_h])
+    backward_ok = ok(got[:, d_h:], expected[:, d_h:])
+    # The first step of each direction reads one input from the zero state: position 0 for
+    # left to right, position seq-1 for right to left.
+    forward_first_ok = ok(got[0, :d_h], expected[0, :d_h])
+    backward_first_ok = ok(got[-1, d_h:], expected[-1, d_h:])
+    first_step = (
+        "which reads one input from a zero state, h = tanh(x_t @ W_ih[i] + b[i]): check the "
+        "input weights and bias of that direction, the tanh, and that h starts at zeros"
+    )
+    if forward_ok and not backward_ok:
+        if backward_first_ok:
+            return (
+                "your left-to-right half (columns :d_h) is right; the right-to-left half is right "
+                "at its first step (position seq-1) and wrong after it: its recurrence must use "
+                "W_hh[1] and carry h from position t+1 to position t"
+            )
+        return (
+            "your left-to-right half (columns :d_h) is right; the right-to-left half is wrong "
+            f"from its first step, position seq-1, {first_step} (reset h to zeros before the "
+            "second loop; use index 1: W_ih[1], b[1])"
+        )
+    if backward_ok and not forward_ok:
+        if forward_first_ok:
+            return (
+                "your right-to-left half (columns d_h:) is right; the left-to-right half is right "
+                "at its first step (position 0) and wrong after it: its recurrence must use "
+                "W_hh[0] and carry h from position t-1 to position t"
+            )
+        return (
+            "your right-to-left half (columns d_h:) is right; the left-to-right half is wrong "
+            f"from its first step, position 0, {first_step} (index 0: W_ih[0], b[0])"
+        )
+    if not forward_ok and not backward_ok and got.shape[0] > 1:
+        if forward_first_ok and backward_first_ok:
+            return (
+                "both directions are right at their first step and wrong after it: the "
+                "recurrent term is wrong — each step adds h @ W_hh[i], where h is the state "
+                "the same direction computed at the previous step in its reading order"
+            )
+        if not forward_first_ok and not backward_first_ok:
+            return (
+                f"both directions are wrong from their first step, {first_step} (the bias goes "
+                "inside the tanh; nn.RNN adds a second bias, bias_hh, that must be zero here)"
+            )
+    return None
+
+
+def _matches_a_mistake(got: torch.Tensor, args: tuple) -> bool:
+    rtol, atol = TOLERANCES.get(got.dtype, (1e-4, 1e-5))
+    for mistake in BIRNN_MISTAKES:
+        try:
+            variant = mistake.fn(*[a.clone() for a in args])
+        except Exception:
+            continue
+        if isinstance(variant, torch.Tensor) and diagnose.close(got, variant.detach(), rtol, atol):
+            return True
+    return False
+
+
+def _expect_birnn(t: Tester, args: tuple, expected: torch.Tensor) -> None:
+    """``t.expect``, with the per-direction diagnosis tried after the registered mistakes."""
+    got = t.call(*args)
+    if (
+        got.shape == expected.shape
+        and got.dtype == expected.dtype
+        and bool(torch.isfinite(got).all())
+        and not _matches_a_mistake(got, args)
+    ):
+        found = _halves(got, expected, d_h=args[2].shape[-1])
+        if found is not None:
+            t.fail(found, args)
+    t.expect(args, expected)
+
+
 @exercise(
     "bidirectional_rnn",
     solution=bidirectional_rnn_reference,
     returns="Tensor (seq, 2*d_h)",
     reference="torch.nn.RNN(bidirectional=True)",
     mistakes=BIRNN_MISTAKES,
+    hints=(
+        "Write one loop per direction, each starting from h = zeros(d_h): the first loop goes "
+        "t = 0, 1, ..., seq-1 with W_ih[0], W_hh[0], b[0], the second t = seq-1, ..., 0 with "
+        "index 1. Keep every state h of each loop in a list.",
+        "Inside each loop: h = torch.tanh(x[t] @ W_ih[i] + h @ W_hh[i] + b[i]). The second "
+        "list is in reading order (position seq-1 first): reverse it, or store each state at "
+        "its position, so that entry t belongs to x_t.",
+        "Return torch.cat([torch.stack(forward_states), torch.stack(backward_states)], dim=-1): "
+        "(seq, d_h) and (seq, d_h) side by side give (seq, 2*d_h).",
+    ),
+    diagnosis=Diagnosis(seq_dim=0),
+    error_hints=(
+        (
+            ("Sizes of tensors must match",),
+            "the two directions must each give seq states of size d_h: check that both loops "
+            "visit every position (right to left: range(seq - 1, -1, -1)) and concatenate "
+            "along the last dimension, dim=-1",
+        ),
+        (
+            ("stack expects each tensor to be equal size",),
+            "h changed shape between steps: index the direction of every parameter "
+            "(x[t] @ W_ih[0], h @ W_hh[0], b[0]); W_ih alone is (2, d_in, d_h)",
+        ),
+        (
+            ("expected a non-empty list", "non-empty TensorList"),
+            "a loop never ran: the right-to-left loop is range(seq - 1, -1, -1) or "
+            "reversed(range(seq))",
+        ),
+    ),
 )
 def check_bidirectional_rnn(t: Tester) -> None:
     """Two tanh RNNs, left to right and right to left, their states concatenated per position."""
@@ -147,4 +268,30 @@ def check_bidirectional_rnn(t: Tester) -> None:
     for seq, d_in, d_h in ((5, 3, 4), (7, 2, 6), (1, 4, 3)):
         x = t.randn(seq, d_in)
         W_ih, W_hh, b = t.randn(2, d_in, d_h), 0.5 * t.randn(2, d_h, d_h), t.randn(2, d_h)
-        t.expect((x, W_ih, W_hh, b), bidirectional_rnn_reference(x, W_ih, W_hh, b))
+        _expect_birnn(t, (x, W_ih, W_hh, b), bidirectional_rnn_reference(x, W_ih, W_hh, b))
+
+
+# --------------------------------------------------------------------------- predict questions
+
+question(
+    "bidirectional_path",
+    module=__name__,
+    hints=(
+        "Write out what the output at position 9 holds: [h→_9, h←_9]. Which inputs has each of "
+        "the two states read when it is computed?",
+        "h←_9 is the first state of the right-to-left RNN: it has read only x_9. So x_0 can "
+        "reach out[9] only through h→_0, h→_1, ..., h→_9. The two loops do not wait for each "
+        "other.",
+    ),
+)
+
+question(
+    "memory_wall",
+    module=__name__,
+    hints=(
+        "One layer keeps batch · heads attention matrices of L × L float32 numbers (4 bytes "
+        "each); the GRU keeps batch · L hidden states of d numbers.",
+        "32 · 8 · L² · 4 bytes = 2³⁰ bytes gives L² = 2³⁰ / 2¹⁰. Then compare 32 · L · 512 · 4 "
+        "bytes, and see which formula has L², which has L.",
+    ),
+)
