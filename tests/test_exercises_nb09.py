@@ -1,5 +1,5 @@
-"""Exercises of notebook 09 (graph attention): ``edge_softmax`` and ``gat_scores``; the checks
-every exercise must pass are in ``test_exercises.py``."""
+"""Exercises of notebook 09 (graph attention): ``edge_softmax`` and ``gat_edge_scores``; the
+checks every exercise must pass are in ``test_exercises.py``."""
 
 from __future__ import annotations
 
@@ -16,107 +16,215 @@ from helpers.exercises import get_exercise
 # written the way a learner would
 
 
-def edge_softmax(scores, adjacency):
-    return torch.softmax(scores.masked_fill(~adjacency, -math.inf), dim=-1)
+def edge_softmax_where(scores, adjacency):
+    weights = torch.softmax(scores.masked_fill(~adjacency, -math.inf), dim=-1)
+    return torch.where(adjacency, weights, torch.zeros_like(weights))
 
 
-def edge_softmax_masked_fill_float(scores, adjacency):
-    scores = scores.masked_fill(~adjacency, float("-inf"))
-    return torch.softmax(scores, dim=-1)
+def edge_softmax_nan_to_num(scores, adjacency):
+    return torch.softmax(scores.masked_fill(~adjacency, float("-inf")), dim=-1).nan_to_num(0.0)
 
 
-def gat_scores_broadcast(z, a_self, a_neighbor):
-    s_self = z @ a_self  # (N,)
-    s_neighbor = z @ a_neighbor  # (N,)
-    return F.leaky_relu(s_self[:, None] + s_neighbor[None, :], negative_slope=0.2)
+def edge_softmax_by_hand(scores, adjacency):
+    masked = scores.masked_fill(~adjacency, -math.inf)
+    row_max = masked.amax(dim=-1, keepdim=True)
+    row_max = torch.where(torch.isinf(row_max), torch.zeros_like(row_max), row_max)
+    e = torch.exp(masked - row_max)  # 0 on non-edges
+    return e / e.sum(dim=-1, keepdim=True).clamp(min=torch.finfo(e.dtype).tiny)
 
 
-def gat_scores_concat_loops(z, a_self, a_neighbor):
-    """The paper's form a^T [z_i || z_j], one pair at a time."""
-    a = torch.cat([a_self, a_neighbor])  # (2F,)
-    n = z.shape[0]
-    e = torch.zeros(n, n, dtype=z.dtype)
-    for i in range(n):
-        for j in range(n):
-            e[i, j] = F.leaky_relu(a @ torch.cat([z[i], z[j]]), 0.2)
-    return e
+def edge_softmax_logsumexp(scores, adjacency):
+    masked = scores.masked_fill(~adjacency, -math.inf)
+    log_total = torch.logsumexp(masked, dim=-1, keepdim=True)  # -inf for an empty row
+    return torch.exp(masked - log_total).nan_to_num(0.0)
 
 
-def gat_scores_where(z, a_self, a_neighbor):
-    s = (z @ a_self).unsqueeze(-1) + (z @ a_neighbor).unsqueeze(-2)
-    return torch.where(s > 0, s, 0.2 * s)
+def edge_softmax_loop(scores, adjacency):
+    out = torch.zeros_like(scores)
+    flat_scores, flat_adj = (
+        scores.reshape(-1, scores.shape[-1]),
+        adjacency.reshape(-1, scores.shape[-1]),
+    )
+    flat_out = out.view(-1, scores.shape[-1])
+    for row in range(flat_scores.shape[0]):
+        keep = flat_adj[row]
+        if keep.any():
+            flat_out[row, keep] = torch.softmax(flat_scores[row, keep], dim=0)
+    return out
+
+
+def gat_edge_scores_gather(z, a_self, a_neighbor, edges):
+    i, j = edges[:, 0], edges[:, 1]
+    return F.leaky_relu(z[i] @ a_self + z[j] @ a_neighbor, negative_slope=0.2)
+
+
+def gat_edge_scores_per_node_first(z, a_self, a_neighbor, edges):
+    s_self, s_neighbor = z @ a_self, z @ a_neighbor  # (N,) each: two dot products per node
+    pair = s_self[edges[:, 0]] + s_neighbor[edges[:, 1]]
+    return torch.where(pair > 0, pair, 0.2 * pair)
+
+
+def gat_edge_scores_concat(z, a_self, a_neighbor, edges):
+    """The paper's form a^T [z_i || z_j]."""
+    pairs = torch.cat([z[edges[:, 0]], z[edges[:, 1]]], dim=-1)  # (E, 2F)
+    return F.leaky_relu(pairs @ torch.cat([a_self, a_neighbor]), 0.2)
+
+
+def gat_edge_scores_loop(z, a_self, a_neighbor, edges):
+    scores = []
+    for i, j in edges.tolist():
+        scores.append(F.leaky_relu(a_self @ z[i] + a_neighbor @ z[j], 0.2))
+    return torch.stack(scores)
 
 
 test_right_answers_pass = exercise_cases.right_answers_pass(
     [
-        ("edge_softmax", edge_softmax),
-        ("edge_softmax", edge_softmax_masked_fill_float),
+        ("edge_softmax", edge_softmax_where),
+        ("edge_softmax", edge_softmax_nan_to_num),
+        ("edge_softmax", edge_softmax_by_hand),
+        ("edge_softmax", edge_softmax_logsumexp),
+        ("edge_softmax", edge_softmax_loop),
         ("edge_softmax", lambda scores, adjacency: helpers.softmax(scores, mask=adjacency)),
-        ("gat_scores", gat_scores_broadcast),
-        ("gat_scores", gat_scores_concat_loops),
-        ("gat_scores", gat_scores_where),
-        ("gat_scores", helpers.gat_scores),
-        ("gat_scores", lambda z, a, b: torch.nn.LeakyReLU(0.2)((z @ a)[:, None] + z @ b)),
+        ("gat_edge_scores", gat_edge_scores_gather),
+        ("gat_edge_scores", gat_edge_scores_per_node_first),
+        ("gat_edge_scores", gat_edge_scores_concat),
+        ("gat_edge_scores", gat_edge_scores_loop),
+        ("gat_edge_scores", lambda z, a, b, e: helpers.gat_scores(z, a, b)[e[:, 0], e[:, 1]]),
+        (
+            "gat_edge_scores",
+            lambda z, a, b, e: torch.maximum(g := (z @ a)[e[:, 0]] + (z @ b)[e[:, 1]], 0.2 * g),
+        ),
     ]
 )
+test_case_counts = exercise_cases.case_counts_are({"edge_softmax": 4, "gat_edge_scores": 3})
 
 
-# --------------------------------------------------------------------------- classic mistakes,
-# written the way a learner would, each with the word its diagnosis must contain
+# --------------------------------------------------------------------------- registered
+# mistakes, written the way a learner would, each with the word its diagnosis must contain
 
 
-def gat_no_activation(z, a_self, a_neighbor):
-    return (z @ a_self)[:, None] + (z @ a_neighbor)[None, :]
+def lesson_two_lines(scores, adjacency):
+    e_masked = scores.masked_fill(~adjacency, float("-inf"))
+    return torch.softmax(e_masked, dim=-1)
 
 
-def edge_softmax_zero_masked(scores, adjacency):
-    return torch.softmax(scores * adjacency, dim=-1)
+def exp_by_hand(scores, adjacency):
+    e = torch.exp(scores.masked_fill(~adjacency, -math.inf))
+    total = e.sum(dim=-1, keepdim=True)
+    return e / torch.where(total > 0, total, torch.ones_like(total))
 
 
 test_mistakes_are_diagnosed = exercise_cases.mistakes_are_diagnosed(
     [
-        (
-            "gat_scores",
-            lambda z, a, b: F.leaky_relu((z @ b)[:, None] + (z @ a)[None, :], 0.2),
-            "transpose",
-        ),
-        ("gat_scores", lambda z, a, b: gat_scores_broadcast(z, a, b).T, "transpose"),
-        ("gat_scores", gat_no_activation, "LeakyReLU is missing"),
-        ("gat_scores", lambda z, a, b: F.leaky_relu(gat_no_activation(z, a, b)), "default is 0.01"),
-        ("gat_scores", lambda z, a, b: torch.relu(gat_no_activation(z, a, b)), "ReLU"),
-        (
-            "gat_scores",
-            lambda z, a, b: F.leaky_relu(z @ a, 0.2)[:, None] + F.leaky_relu(z @ b, 0.2)[None, :],
-            "each term separately",
-        ),
-        ("gat_scores", lambda z, a, b: gat_scores_broadcast(z, a, a), "same vector"),
-        ("gat_scores", lambda z, a, b: z @ z.T, "dot-product"),
-        ("gat_scores", lambda z, a, b: gat_scores_broadcast(z, a, b).float(), "dtype"),
-        ("gat_scores", lambda z, a, b: (z @ a)[:, None] + (z @ b), "LeakyReLU"),
+        ("edge_softmax", lesson_two_lines, "no edge at all"),
+        ("edge_softmax", exp_by_hand, "unstable"),
         ("edge_softmax", lambda s, a: torch.softmax(s, dim=-1), "not masked"),
-        ("edge_softmax", lambda s, a: torch.softmax(s.masked_fill(a, -math.inf), -1), "inverted"),
-        ("edge_softmax", edge_softmax_zero_masked, "exp(0)"),
-        ("edge_softmax", lambda s, a: torch.softmax(s.masked_fill(~a, -math.inf), 0), "axis"),
+        ("edge_softmax", lambda s, a: edge_softmax_where(s, ~a), "inverted"),
+        ("edge_softmax", lambda s, a: edge_softmax_where(s.mT, a.mT).mT, "axis"),
+        ("edge_softmax", lambda s, a: edge_softmax_where(s, a.mT), "transposed"),
         ("edge_softmax", lambda s, a: torch.softmax(s, -1) * a, "renormalising"),
+        ("gat_edge_scores", lambda z, a, b, e: gat_edge_scores_gather(z, b, a, e), "swapped"),
+        ("gat_edge_scores", lambda z, a, b, e: z[e[:, 0]] @ a + z[e[:, 1]] @ b, "LeakyReLU"),
         (
-            "edge_softmax",
-            lambda s, a: torch.softmax(s.masked_fill(~a.T, -math.inf), -1),
-            "transpose",
+            "gat_edge_scores",
+            lambda z, a, b, e: F.leaky_relu(z[e[:, 0]] @ a + z[e[:, 1]] @ b),
+            "default is 0.01",
         ),
+        ("gat_edge_scores", lambda z, a, b, e: gat_edge_scores_gather(z, a, a, e), "same vector"),
     ]
 )
 test_diagnoses_are_registered = exercise_cases.diagnoses_are_registered(
-    {"edge_softmax": {"not masked", "axis"}}
+    {
+        "edge_softmax": {"no edge at all", "unstable", "not masked", "axis", "own max"},
+        "gat_edge_scores": {"swapped", "LeakyReLU", "0.2"},
+    }
 )
 
 
-def test_gat_scores_checker_covers_negative_sums_and_non_square_inputs():
-    # The slope mistakes can only be told apart when some pair sums are negative.
-    generator = torch.Generator().manual_seed(0)
-    z = torch.randn(5, 3, generator=generator)
-    a_self, a_neighbor = torch.randn(3, generator=generator), torch.randn(3, generator=generator)
-    assert (gat_no_activation(z, a_self, a_neighbor) < 0).any()
+# --------------------------------------------------------------------------- wrong answers
+# nobody registered: plausible, as a learner writes them; each must fail
+
+
+@exercise_cases.wrong_answer("edge_softmax", "fully masked")
+def masked_with_large_negative(scores, adjacency):
+    return torch.softmax(scores.masked_fill(~adjacency, -1e9), dim=-1)  # empty row: uniform
+
+
+@exercise_cases.wrong_answer("edge_softmax", "non-edges included")
+def renormalised_full_softmax(scores, adjacency):
+    weights = torch.softmax(scores, dim=-1) * adjacency  # extreme scores: edges underflow to 0
+    return weights / weights.sum(dim=-1, keepdim=True).clamp(min=1e-12)
+
+
+@exercise_cases.wrong_answer("edge_softmax", "sum to")
+def log_weights(scores, adjacency):
+    return torch.log_softmax(scores.masked_fill(~adjacency, -1e9), dim=-1)
+
+
+@exercise_cases.wrong_answer("edge_softmax", "sum to 1")
+def loop_over_rows_2d_only(scores, adjacency):
+    out = torch.zeros_like(scores)
+    for i in range(scores.shape[0]):  # a batch of graphs: scores[i] is a whole graph
+        keep = adjacency[i]
+        if keep.any():
+            out[i][keep] = torch.softmax(scores[i][keep], dim=0)
+    return out
+
+
+@exercise_cases.wrong_answer("edge_softmax", "dtype")
+def float32_buffer(scores, adjacency):
+    out = torch.zeros(scores.shape)  # float32, whatever the scores' dtype
+    out[...] = edge_softmax_where(scores, adjacency)
+    return out
+
+
+@exercise_cases.wrong_answer("gat_edge_scores", "per listed edge")
+def gat_dense(z, a_self, a_neighbor, edges):
+    return helpers.gat_scores(z, a_self, a_neighbor)  # every pair, not the listed edges
+
+
+@exercise_cases.wrong_answer("gat_edge_scores", "edges[:, 0]")
+def gat_first_edge(z, a_self, a_neighbor, edges):
+    return F.leaky_relu(z[edges[0]] @ a_self + z[edges[1]] @ a_neighbor, 0.2)
+
+
+@exercise_cases.wrong_answer("gat_edge_scores", "wrong places")
+def gat_column_vectors(z, a_self, a_neighbor, edges):
+    i, j = edges[:, 0], edges[:, 1]
+    return F.leaky_relu(z[i] @ a_self[:, None] + z[j] @ a_neighbor[:, None], 0.2)  # (E, 1)
+
+
+@exercise_cases.wrong_answer("gat_edge_scores", "per listed edge")
+def gat_loop_over_nodes(z, a_self, a_neighbor, edges):
+    scores = torch.zeros(z.shape[0], dtype=z.dtype)
+    for e in range(z.shape[0]):  # N, not the number of edges
+        i, j = edges[e].tolist()
+        scores[e] = F.leaky_relu(z[i] @ a_self + z[j] @ a_neighbor, 0.2)
+    return scores
+
+
+@exercise_cases.wrong_answer("gat_edge_scores", "dtype")
+def gat_float32_buffer(z, a_self, a_neighbor, edges):
+    scores = torch.zeros(edges.shape[0])
+    for e, (i, j) in enumerate(edges.tolist()):
+        scores[e] = F.leaky_relu(z[i] @ a_self + z[j] @ a_neighbor, 0.2)
+    return scores
+
+
+@exercise_cases.wrong_answer("gat_edge_scores", "edges[:, 0]")
+def gat_unpack_edges(z, a_self, a_neighbor, edges):
+    i, j = edges  # (E, 2) unpacks into E rows, not two columns
+    return F.leaky_relu(z[i] @ a_self + z[j] @ a_neighbor, 0.2)
+
+
+WRONG_ANSWERS = exercise_cases.wrong_answers_in(globals())
+test_wrong_answers_fail = exercise_cases.wrong_answers_fail(WRONG_ANSWERS)
+
+
+def test_edge_softmax_checker_has_extreme_rows_and_nodes_without_edges():
+    # An unstable softmax can only fail on scores large enough to overflow exp.
     messages = {
-        exercise_cases.run("gat_scores", m.fn).message for m in get_exercise("gat_scores").mistakes
+        exercise_cases.run("edge_softmax", m.fn).message
+        for m in get_exercise("edge_softmax").mistakes
     }
-    assert len(messages) == len(get_exercise("gat_scores").mistakes)  # all distinct diagnoses
+    assert len(messages) == len(get_exercise("edge_softmax").mistakes)  # all distinct

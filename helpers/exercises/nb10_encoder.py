@@ -1,5 +1,7 @@
-"""Exercises of notebook 10 (the Transformer encoder block): ``residual_sublayer`` and
-``chunked_attention``."""
+"""Exercises of notebook 10 (the Transformer encoder block): ``encoder_seq_first`` (PyTorch's
+``(seq, batch, d_model)`` layout and padding mask, dropout off in eval mode), ``chunked_attention``
+(values *and* peak memory, measured with ``helpers.TensorMemoryTracker``) and the predict
+question ``memory_100k``."""
 
 from __future__ import annotations
 
@@ -9,128 +11,164 @@ import torch
 import torch.nn.functional as F
 
 import helpers
-from helpers.exercises._registry import Mistake, Tester, exercise
+from helpers.exercises._registry import Diagnosis, Mistake, Tester, exercise
+from helpers.exercises.guidance import question
 
-# --------------------------------------------------------------------------- residual_sublayer
+# --------------------------------------------------------------------------- encoder_seq_first
+# PyTorch's default layout (batch_first=False): tokens (seq, batch, d_model), a key padding mask
+# (batch, seq) with True = padding. The learner runs a batch-first course block on it.
 
-
-def _norm(h: torch.Tensor) -> torch.Tensor:
-    """LayerNorm over the features of each token, without learned gain and bias."""
-    return F.layer_norm(h, h.shape[-1:])
-
-
-def residual_sublayer_reference(x: torch.Tensor, W: torch.Tensor, norm_first: bool) -> torch.Tensor:
-    """One sub-layer ``f(h) = h @ W`` with its residual connection and LayerNorm.
-
-    ``norm_first=False`` (post-norm): ``LayerNorm(x + f(x))``;
-    ``norm_first=True`` (pre-norm): ``x + f(LayerNorm(x))``.
-    """
-    if norm_first:
-        return x + _norm(x) @ W
-    return _norm(x + x @ W)
-
-
-def _swapped(x, W, norm_first):
-    return residual_sublayer_reference(x, W, not norm_first)
-
-
-def _no_residual(x, W, norm_first):
-    return _norm(x) @ W if norm_first else _norm(x @ W)
+LAYOUT = (
+    "x comes in PyTorch's default layout (seq, batch, d_model) (batch_first=False), but the "
+    "block expects (batch, seq, d_model): transpose x with x.transpose(0, 1) before the block "
+    "(and the output back after it), and give the block a (batch, 1, seq) mask, True = may "
+    "attend: ~src_key_padding_mask[:, None, :]"
+)
+NOT_BACK = (
+    "your output is (batch, seq, d_model): the caller uses PyTorch's (seq, batch, d_model) "
+    "layout, so transpose the block's output back with .transpose(0, 1)"
+)
+DROPOUT_IN_EVAL = (
+    "your output changes from one call to the next on the same input, although the block is in "
+    "eval mode: dropout is applied at inference. F.dropout(h, p) defaults to training=True and "
+    "a new nn.Dropout(p) is in training mode; use the block's own block.dropout1 / "
+    "block.dropout2 (they follow block.eval()) or pass training=block.training"
+)
 
 
-def _normalised_residual(x, W, norm_first):
-    if norm_first:
-        normalised = _norm(x)
-        return normalised + normalised @ W  # the skip path carries LayerNorm(x), not x
-    return residual_sublayer_reference(x, W, norm_first)
+class _Block(helpers.TransformerEncoderBlock):
+    """The checker's block, with a one-line repr for the test-case descriptions."""
+
+    def __repr__(self) -> str:
+        attention = self.attention
+        return (
+            f"TransformerEncoderBlock(d_model={attention.d_model}, num_heads="
+            f"{attention.num_heads}, d_ff={self.feed_forward.d_ff}, dropout="
+            f"{self.dropout1.p}, norm_first={self.norm_first}, eval mode)"
+        )
 
 
-def _norm_on_branch(x, W, norm_first):
-    if norm_first:
-        return residual_sublayer_reference(x, W, norm_first)
-    return x + _norm(x @ W)  # normalises the branch, not the sum
+def encoder_seq_first_reference(x, src_key_padding_mask, block):
+    """The batch-first block on (seq, batch, d_model) tokens and torch's padding mask."""
+    may_attend = ~src_key_padding_mask[:, None, :]  # (batch, 1, seq), True = may attend
+    return block(x.transpose(0, 1), may_attend).transpose(0, 1)  # (seq, batch, d_model)
 
 
-def _extra_final_norm(x, W, norm_first):
-    if norm_first:
-        return _norm(x + _norm(x) @ W)
-    return residual_sublayer_reference(x, W, norm_first)
+def _no_transpose(x, src_key_padding_mask, block):
+    return block(x, ~src_key_padding_mask[:, None, :])
 
 
-def _norm_over_tokens(x, W, norm_first):
-    def norm(h):
-        return F.layer_norm(h.transpose(-2, -1), h.shape[-2:-1]).transpose(-2, -1)
-
-    return x + norm(x) @ W if norm_first else norm(x + x @ W)
-
-
-def _transposed_W(x, W, norm_first):
-    return residual_sublayer_reference(x, W.mT, norm_first)
+def _view_not_transpose(x, src_key_padding_mask, block):
+    seq, batch, d_model = x.shape
+    out = block(x.reshape(batch, seq, d_model), ~src_key_padding_mask[:, None, :])
+    return out.reshape(seq, batch, d_model)
 
 
-RESIDUAL_MISTAKES = (
+def _not_transposed_back(x, src_key_padding_mask, block):
+    return block(x.transpose(0, 1), ~src_key_padding_mask[:, None, :])
+
+
+def _mask_not_inverted(x, src_key_padding_mask, block):
+    return block(x.transpose(0, 1), src_key_padding_mask[:, None, :]).transpose(0, 1)
+
+
+def _dropout_in_eval(x, src_key_padding_mask, block):
+    h = x.transpose(0, 1)  # (batch, seq, d_model)
+    mask = ~src_key_padding_mask[:, None, :]
+    p = block.dropout1.p
+    if block.norm_first:
+        h = h + F.dropout(block.attention(block.norm1(h), mask), p)
+        h = h + F.dropout(block.feed_forward(block.norm2(h)), p)
+    else:
+        h = block.norm1(h + F.dropout(block.attention(h, mask), p))
+        h = block.norm2(h + F.dropout(block.feed_forward(h), p))
+    return h.transpose(0, 1)
+
+
+def _always_post_norm(x, src_key_padding_mask, block):
+    h = x.transpose(0, 1)
+    h = block.norm1(h + block.attention(h, ~src_key_padding_mask[:, None, :]))
+    return block.norm2(h + block.feed_forward(h)).transpose(0, 1)
+
+
+ENCODER_MISTAKES = (
+    Mistake("no_transpose", LAYOUT, _no_transpose),
+    Mistake("not_transposed_back", NOT_BACK, _not_transposed_back),
     Mistake(
-        "swapped",
-        "you swapped the two orders: norm_first=True (pre-norm) is x + f(LayerNorm(x)), "
-        "norm_first=False (post-norm) is LayerNorm(x + f(x))",
-        _swapped,
+        "view_not_transpose",
+        "reshape/view regroups the numbers in memory order, it does not swap axes: "
+        "x.reshape(batch, seq, d_model) mixes tokens of different sequences. Use "
+        "x.transpose(0, 1) (and .transpose(0, 1) on the output)",
+        _view_not_transpose,
     ),
     Mistake(
-        "no_residual",
-        "the residual connection is missing: add the input x to the sub-layer's output "
-        "(x + f(...)) so that the block can pass x through unchanged",
-        _no_residual,
+        "mask_not_inverted",
+        "the padding mask is not inverted: PyTorch's src_key_padding_mask is True at the padding "
+        "(positions to ignore), the course's mask is True where a query may attend; pass "
+        "~src_key_padding_mask[:, None, :]",
+        _mask_not_inverted,
     ),
+    Mistake("dropout_in_eval", DROPOUT_IN_EVAL, _dropout_in_eval),
     Mistake(
-        "normalised_residual",
-        "in pre-norm the skip path must carry the raw x, not LayerNorm(x): return "
-        "x + f(LayerNorm(x)); only the sub-layer's input is normalised",
-        _normalised_residual,
-    ),
-    Mistake(
-        "norm_on_branch",
-        "post-norm normalises the sum, not only the sub-layer's output: "
-        "LayerNorm(x + f(x)), not x + LayerNorm(f(x))",
-        _norm_on_branch,
-    ),
-    Mistake(
-        "extra_final_norm",
-        "pre-norm has no LayerNorm after the sum: return x + f(LayerNorm(x)) as it is (that "
-        "untouched residual path is the point of pre-norm)",
-        _extra_final_norm,
-    ),
-    Mistake(
-        "norm_over_tokens",
-        "LayerNorm normalises each token over its features (the last axis, d_model), not each "
-        "feature over the tokens: use F.layer_norm(h, h.shape[-1:])",
-        _norm_over_tokens,
-    ),
-    Mistake(
-        "transposed_W",
-        "you used the transpose of W: rows are tokens, so the sub-layer is f(h) = h @ W",
-        _transposed_W,
+        "always_post_norm",
+        "your block is always post-norm: with block.norm_first True (pre-norm) it is "
+        "h = x + attention(norm1(x)), out = h + feed_forward(norm2(h))",
+        _always_post_norm,
     ),
 )
+
+
+def _make_block(d_model: int, num_heads: int, d_ff: int, norm_first: bool, seed: int) -> _Block:
+    torch.manual_seed(seed)  # inside check(): the learner's global random state is restored
+    block = _Block(d_model, num_heads, d_ff, dropout=0.3, norm_first=norm_first)
+    with torch.no_grad():  # gains and biases away from 1 and 0, so that each one matters
+        for name, parameter in block.named_parameters():
+            if "norm" in name or "bias" in name:
+                parameter.normal_(1.0 if "norm" in name and "weight" in name else 0.0, 0.3)
+    return block.eval()
 
 
 @exercise(
-    "residual_sublayer",
-    solution=residual_sublayer_reference,
-    reference="the post-norm / pre-norm sub-layer with f(h) = h @ W",
-    mistakes=RESIDUAL_MISTAKES,
+    "encoder_seq_first",
+    solution=lambda x, src_key_padding_mask, block: encoder_seq_first_reference(
+        x, src_key_padding_mask, block
+    ),
+    reference="nn.TransformerEncoderLayer(batch_first=False) with the block's weights",
+    mistakes=ENCODER_MISTAKES,
+    returns="Tensor (seq, batch, d_model)",
+    hints=(
+        "Two conventions differ between PyTorch's default and the course's block: the layout "
+        "(seq, batch, d_model) vs (batch, seq, d_model), and the mask (True = padding vs "
+        "True = may attend, shape (batch, 1, seq)). Convert both on the way in, and the layout "
+        "on the way out.",
+        "h = x.transpose(0, 1) is (batch, seq, d_model); mask = ~src_key_padding_mask[:, None, :] "
+        "is (batch, 1, seq). Then either block(h, mask), or section 3's by-hand forward with "
+        "block.attention, block.feed_forward, block.norm1, block.norm2 — no F.dropout.",
+        "return block(x.transpose(0, 1), ~src_key_padding_mask[:, None, :]).transpose(0, 1)",
+    ),
+    diagnosis=Diagnosis(seq_dim=0),
+    error_hints=((("is not broadcastable to (batch, seq, seq)", "must be d_model"), LAYOUT),),
 )
-def check_residual_sublayer(t: Tester) -> None:
-    """A sub-layer f(h) = h @ W with its residual connection and LayerNorm, post- or pre-norm."""
-    for shape, norm_first in (
-        ((5, 4), False),
-        ((5, 4), True),
-        ((2, 3, 6), False),
-        ((2, 3, 6), True),
+def check_encoder_seq_first(t: Tester) -> None:
+    """A batch-first encoder block run on (seq, batch, d_model) tokens and torch's padding mask."""
+    for seq, batch, d_model, num_heads, norm_first, lengths in (
+        (5, 3, 8, 2, False, (5, 3, 2)),
+        (4, 4, 6, 2, True, (4, 1, 3, 2)),
+        (6, 2, 8, 4, False, (6, 4)),
+        (3, 5, 4, 1, True, (3, 2, 3, 1, 2)),
     ):
-        x = t.randn(*shape) * 2 + 1  # not already normalised
-        d = shape[-1]
-        W = t.randn(d, d) / math.sqrt(d)
-        t.expect((x, W, norm_first), residual_sublayer_reference(x, W, norm_first))
+        block = _make_block(d_model, num_heads, 2 * d_model, norm_first, seed=seq * 10 + batch)
+        x = t.randn(seq, batch, d_model)  # (seq, batch, d_model): PyTorch's default layout
+        padding = torch.arange(seq)[None, :] >= torch.tensor(lengths)[:, None]  # (batch, seq)
+        args = (x, padding, block)
+        with torch.no_grad():
+            expected = encoder_seq_first_reference(x, padding, block)
+        got = t.call(*args)
+        if t.cases_passed < 2 and not torch.equal(got, t.call(*args)):  # post- and pre-norm
+            t.fail(DROPOUT_IN_EVAL, args)
+        if got.shape == (batch, seq, d_model) and batch != seq:
+            t.fail(NOT_BACK, args)
+        t.expect(args, expected, rtol=1e-4, atol=1e-5)
 
 
 # --------------------------------------------------------------------------- chunked_attention
@@ -198,6 +236,35 @@ def _no_max(q, k, v, chunk_size):
     return acc / running_sum
 
 
+def _full_scores(q, k, v, chunk_size):
+    """The online softmax over chunks of a score matrix that was built whole: right values."""
+    scores = q @ k.T / math.sqrt(q.shape[-1])  # (L, S): what the exercise must avoid
+    m = torch.full((q.shape[0], 1), -math.inf, dtype=q.dtype)
+    total = torch.zeros(q.shape[0], 1, dtype=q.dtype)
+    acc = torch.zeros(q.shape[0], v.shape[-1], dtype=q.dtype)
+    for start in range(0, k.shape[0], chunk_size):
+        block = scores[:, start : start + chunk_size]
+        m_new = torch.maximum(m, block.amax(dim=-1, keepdim=True))
+        weights = torch.exp(block - m_new)
+        total = total * torch.exp(m - m_new) + weights.sum(dim=-1, keepdim=True)
+        acc = acc * torch.exp(m - m_new) + weights @ v[start : start + chunk_size]
+        m = m_new
+    return acc / total
+
+
+FULL_MATRIX = (
+    "the values are right, but your function holds a tensor as large as the whole (L, S) score "
+    "matrix at once — the memory grows like L × S, which is what chunked attention avoids. "
+    "Compute the scores of one chunk at a time, q @ k[start:stop].T, and keep only the running "
+    "m, l and acc between chunks"
+)
+GROWS_WITH_S = (
+    "the values are right, but your peak memory grows with the number of keys S (16x more keys "
+    "for the same L and chunk_size made it grow by more than 1.5x): you keep something per chunk "
+    "(a list of chunk results, a torch.cat / torch.stack at the end). Keep only the running "
+    "m (L, 1), l (L, 1) and acc (L, d_v), each new value replacing the old one"
+)
+
 CHUNKED_MISTAKES = (
     Mistake(
         "no_rescale",
@@ -242,7 +309,51 @@ CHUNKED_MISTAKES = (
         "the old sums when m grows)",
         _no_max,
     ),
+    Mistake("full_scores", FULL_MATRIX, _full_scores),
 )
+
+
+def _peak_bytes(t: Tester, args) -> int:
+    """The peak memory of the tensors the learner's function creates (TensorMemoryTracker),
+    measured inside the thread that runs it (torch function modes are per thread)."""
+    peaks: list[int] = []
+    learner = t._fn
+
+    def tracked(*call_args):
+        with helpers.TensorMemoryTracker() as memory:
+            output = learner(*call_args)
+        peaks.append(memory.peak_bytes)
+        return output
+
+    t._fn = tracked
+    try:
+        t.call(*args, note="measuring the peak memory")
+    finally:
+        t._fn = learner
+    return peaks[0]
+
+
+def _check_memory(t: Tester) -> None:
+    """Fail when the peak memory grows like L x S (the (L, S) scores built whole) or grows with
+    S at all (per-chunk results kept): compare the peaks at S = 64 and S = 1024 keys."""
+    n_queries, d, d_v, chunk_size = 8, 4, 4, 32
+    small, large = 64, 1024
+    peaks = []
+    for n_keys in (small, large):
+        q, k, v = t.randn(n_queries, d), t.randn(n_keys, d), t.randn(n_keys, d_v)
+        args = (q, k, v, chunk_size)
+        peaks.append(_peak_bytes(t, args))
+    one_matrix = n_queries * large * q.element_size()  # one (L, S) float32 matrix
+    note = (
+        f"peak memory of the tensors your function creates: {peaks[0] / 1024:.1f} KiB with "
+        f"S = {small} keys, {peaks[1] / 1024:.1f} KiB with S = {large}; one (L, S) matrix is "
+        f"{one_matrix / 1024:.0f} KiB"
+    )
+    if peaks[1] >= one_matrix / 2:
+        t.fail(FULL_MATRIX, args, note)
+    if peaks[1] > 1.5 * peaks[0] + 512:
+        t.fail(GROWS_WITH_S, args, note)
+    t.cases_passed += 1  # the memory case
 
 
 @exercise(
@@ -250,6 +361,24 @@ CHUNKED_MISTAKES = (
     solution=lambda q, k, v, chunk_size: helpers.chunked_attention(q, k, v, chunk_size),
     reference="helpers.chunked_attention",
     mistakes=CHUNKED_MISTAKES,
+    hints=(
+        "Follow section 6's merge of two blocks, but merge each new chunk into a running "
+        "summary: m (L, 1) = -inf, l (L, 1) = 0, acc (L, d_v) = 0 before the loop over "
+        "range(0, S, chunk_size). Never compute q @ k.T for all keys: the checker measures "
+        "your memory.",
+        "For each chunk: s = q @ k_c.T / sqrt(d) (L, chunk); m_new = max(m, s.amax(-1, "
+        "keepdim=True)); c = exp(m - m_new) rescales the old l and acc; p = exp(s - m_new); "
+        "l = l * c + p.sum(-1, keepdim=True); acc = acc * c + p @ v_c; m = m_new. Return acc / l.",
+        "Exactly the loop of the last hint, with k_c = k[start:start + chunk_size] and v_c = "
+        "v[start:start + chunk_size]; create m, l and acc with dtype=q.dtype. exp(-inf - x) = 0 "
+        "makes the first chunk work without a special case.",
+    ),
+    diagnosis=Diagnosis(
+        scaled_reference=lambda args, scale: helpers.scaled_dot_product_attention(
+            args[0], args[1], args[2], scale=scale
+        ),
+        scale_dim=lambda args: args[0].shape[-1],
+    ),
 )
 def check_chunked_attention(t: Tester) -> None:
     """Attention computed chunk by chunk of keys with an online softmax; q (L, d), k (S, d)."""
@@ -266,3 +395,18 @@ def check_chunked_attention(t: Tester) -> None:
         k, v = t.randn(n_keys, d), t.randn(n_keys, d_v)
         expected = helpers.scaled_dot_product_attention(q, k, v)
         t.expect((q, k, v, chunk_size), expected, note=note)
+    _check_memory(t)
+
+
+# --------------------------------------------------------------------------- the question
+
+question(
+    "memory_100k",
+    module=__name__,
+    hints=(
+        "One head's scores are an L × L matrix of float32 numbers, 4 bytes each; a layer has 16 "
+        "heads. For (b), a chunk's scores are L × chunk_size per head.",
+        "(a) 10⁵ × 10⁵ × 4 B = 40 GB per head, times 16. (b) 10⁵ × 1 024 × 4 B ≈ 0.41 GB per "
+        "head, times 16. (c) Multiply (a) by the three L×L matrices measured in section 6.",
+    ),
+)
