@@ -80,28 +80,25 @@ def synced(
     return nb
 
 
-def out_of_sync(root: Path = ROOT) -> list[Path]:
-    """Notebooks whose badge or setup cell differs from what ``sync`` would write."""
+def _synced_notebooks(root: Path):
+    """``(path, notebook, synced notebook)`` for every notebook of the plan that exists yet."""
     plan = load_plan(root)
-    stale = []
     for path in list_notebooks(root=root):
         if not path.exists():  # a new lesson not generated yet: `lessons.build` writes it
             continue
         nb = read(path)
-        if synced(nb, relative(path, root), plan).cells[:2] != nb.cells[:2]:
-            stale.append(path)
-    return stale
+        yield path, nb, synced(nb, relative(path, root), plan)
+
+
+def out_of_sync(root: Path = ROOT) -> list[Path]:
+    """Notebooks whose badge or setup cell differs from what ``sync`` would write."""
+    return [path for path, nb, new in _synced_notebooks(root) if new.cells[:2] != nb.cells[:2]]
 
 
 def sync(root: Path = ROOT) -> list[Path]:
     """Rewrite the badge and setup cell of every notebook; return the notebooks that changed."""
-    plan = load_plan(root)
     changed = []
-    for path in list_notebooks(root=root):
-        if not path.exists():  # a new lesson not generated yet: `lessons.build` writes it
-            continue
-        nb = read(path)
-        new = synced(nb, relative(path, root), plan)
+    for path, nb, new in _synced_notebooks(root):
         if new != nb:
             write(new, path)
             changed.append(path)

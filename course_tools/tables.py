@@ -61,24 +61,22 @@ def with_table(text: str, table: str, where: str) -> str:
     return f"{head}{START}\n{table}\n{END}{tail}"
 
 
-def stale_documents(root: Path = ROOT) -> list[Path]:
+def _documents(root: Path):
+    """``(path, text, text with the plan's table)`` for README.md and COURSE_PLAN.md."""
     plan = load_plan(root)
-    stale = []
     for name, make_table in DOCUMENTS.items():
         path = Path(root) / name
         text = path.read_text("utf-8")
-        if with_table(text, make_table(plan), name) != text:
-            stale.append(path)
-    return stale
+        yield path, text, with_table(text, make_table(plan), name)
+
+
+def stale_documents(root: Path = ROOT) -> list[Path]:
+    return [path for path, text, new in _documents(root) if new != text]
 
 
 def write_tables(root: Path = ROOT) -> list[Path]:
-    plan = load_plan(root)
     written = []
-    for name, make_table in DOCUMENTS.items():
-        path = Path(root) / name
-        text = path.read_text("utf-8")
-        new = with_table(text, make_table(plan), name)
+    for path, text, new in _documents(root):
         if new != text:
             path.write_text(new, "utf-8")
             written.append(path)
