@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_tools.notebooks import list_notebooks, read, relative, tags, write
+from course_tools.notebooks import language_of, list_notebooks, read, relative, tags, write
 from course_tools.plan import ROOT, Plan, load_plan
 
 BADGE_TAG = "colab-badge"
@@ -34,12 +34,23 @@ def badge_source(notebook_path: str, plan: Plan | None = None) -> str:
     return f"[![Open In Colab]({BADGE_IMAGE})]({plan.colab_url(notebook_path)})"
 
 
-def setup_source(plan: Plan | None = None) -> str:
+SETUP_COMMENT = {
+    "en": [
+        "# Setup: on Google Colab, install the course package (about a minute);",
+        "# anywhere else it is already installed (`make lab`) and this cell does nothing.",
+    ],
+    "zh": [
+        "# 准备：在 Google Colab 上安装本课程的软件包（约一分钟）；",
+        "# 在其他环境中它已经装好（`make lab`），这个单元格什么也不做。",
+    ],
+}
+
+
+def setup_source(plan: Plan | None = None, language: str = "en") -> str:
     """Source of the setup cell: installs the course on Colab, a no-op anywhere else."""
     return "\n".join(
         [
-            "# Setup: on Google Colab, install the course package (about a minute);",
-            "# anywhere else it is already installed (`make lab`) and this cell does nothing.",
+            *SETUP_COMMENT[language],
             "import sys",
             "",
             'if "google.colab" in sys.modules:',
@@ -70,7 +81,7 @@ def synced(
     badge = nbformat.v4.new_markdown_cell(badge_source(notebook_path, plan))
     badge.id = BADGE_TAG
     badge.metadata = {"tags": [BADGE_TAG]}
-    setup = nbformat.v4.new_code_cell(setup_source(plan))
+    setup = nbformat.v4.new_code_cell(setup_source(plan, language_of(notebook_path)))
     setup.id = SETUP_TAG
     setup.metadata = {"tags": [SETUP_TAG]}
     if old_setup is not None:
@@ -83,8 +94,8 @@ def synced(
 def _synced_notebooks(root: Path):
     """``(path, notebook, synced notebook)`` for every notebook of the plan that exists yet."""
     plan = load_plan(root)
-    for path in list_notebooks(root=root):
-        if not path.exists():  # a new lesson not generated yet: `lessons.build` writes it
+    for path in list_notebooks(root=root, language="all"):
+        if not path.exists():  # not generated yet: `lessons.build` / `translations.build` write it
             continue
         nb = read(path)
         yield path, nb, synced(nb, relative(path, root), plan)

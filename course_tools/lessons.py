@@ -69,15 +69,18 @@ def blank_functions(source: str, where: str = "a solution cell") -> str:
     return "\n\n\n".join(blocks)
 
 
-def answer_placeholder(solution_path: str) -> str:
-    return (
-        "**Your answer:** _write it here, then compare with the worked answer in "
-        f"`{solution_path}`._"
-    )
+ANSWER_PLACEHOLDER = {
+    "en": "**Your answer:** _write it here, then compare with the worked answer in `{path}`._",
+    "zh": "**你的答案：** _写在这里，然后对照 `{path}` 中的参考答案。_",
+}
+
+
+def answer_placeholder(solution_path: str, language: str = "en") -> str:
+    return ANSWER_PLACEHOLDER[language].format(path=solution_path)
 
 
 def lesson_from_solution(
-    solution: nbformat.NotebookNode, lesson_path: str, solution_path: str
+    solution: nbformat.NotebookNode, lesson_path: str, solution_path: str, language: str = "en"
 ) -> nbformat.NotebookNode:
     """The learner version of a solved notebook (paths are relative to the repository root)."""
     lesson = nbformat.from_dict(solution)  # a deep copy
@@ -91,7 +94,7 @@ def lesson_from_solution(
                 where = f"{solution_path}, cell {index}"
                 cell.source = blank_functions(cell.source, where)
             else:
-                cell.source = answer_placeholder(solution_path)
+                cell.source = answer_placeholder(solution_path, language)
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
@@ -132,10 +135,11 @@ def _generate(root: Path, solution: Path, lesson: Path) -> nbformat.NotebookNode
     return lesson_from_solution(nb, relative(lesson, root), relative(solution, root))
 
 
-def _is_stale(lesson: Path, expected: nbformat.NotebookNode) -> bool:
-    if not lesson.exists():
+def is_stale(notebook: Path, expected: nbformat.NotebookNode) -> bool:
+    """The generated ``notebook`` is missing or differs from ``expected`` (ignoring outputs)."""
+    if not notebook.exists():
         return True
-    return _source_view(read(lesson)) != _source_view(expected)
+    return _source_view(read(notebook)) != _source_view(expected)
 
 
 def stale_lessons(root: Path = ROOT) -> list[Path]:
@@ -143,7 +147,7 @@ def stale_lessons(root: Path = ROOT) -> list[Path]:
     return [
         lesson
         for solution, lesson in lesson_pairs(root)
-        if _is_stale(lesson, _generate(root, solution, lesson))
+        if is_stale(lesson, _generate(root, solution, lesson))
     ]
 
 
@@ -156,7 +160,7 @@ def build(root: Path = ROOT, only: list[Path] | None = None) -> list[Path]:
     written = []
     for solution, lesson in lesson_pairs(root, only):
         expected = _generate(root, solution, lesson)
-        if _is_stale(lesson, expected):
+        if is_stale(lesson, expected):
             write(expected, lesson)
             written.append(lesson)
     return written

@@ -20,6 +20,9 @@ else:  # Python 3.10: the same parser, as a package (the dev extra installs it)
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository: course_tools/ sits at its top
 PLAN_FILE = "course.toml"
+# The course's editions: English is the source; the 中文 edition is generated from it and its
+# translation catalogues (``course_tools.translations``) into notebooks/zh/.
+LANGUAGES = {"en": "English", "zh": "中文"}
 
 
 @dataclass(frozen=True)
@@ -40,12 +43,23 @@ class Lesson:
     @property
     def lesson_path(self) -> str:
         """The learner notebook, relative to the repository root."""
-        return f"notebooks/{self.stem}.ipynb"
+        return self.path("lessons")
 
     @property
     def solution_path(self) -> str:
         """The solved notebook (the source of the lesson), relative to the repository root."""
-        return f"notebooks/solutions/{self.stem}.ipynb"
+        return self.path("solutions")
+
+    def path(self, kind: str, language: str = "en") -> str:
+        """``notebooks/[zh/][solutions/]NN_slug.ipynb``: a lesson or solution of an edition."""
+        if kind not in ("lessons", "solutions"):
+            raise ValueError(f"kind must be 'lessons' or 'solutions', got {kind!r}")
+        if language not in LANGUAGES:
+            raise ValueError(f"language must be one of {sorted(LANGUAGES)}, got {language!r}")
+        folder = "notebooks" if language == "en" else f"notebooks/{language}"
+        if kind == "solutions":
+            folder += "/solutions"
+        return f"{folder}/{self.stem}.ipynb"
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ from helpers.exercises._registry import (
     list_exercises,
 )
 from helpers.exercises.guidance import hint, list_questions, question, solution
+from helpers.exercises.language import get_language, set_language, tr
 
 __all__ = [
     "DEFAULT_TIME_LIMIT",
@@ -95,9 +96,12 @@ __all__ = [
     "check",
     "exercise",
     "get_exercise",
+    "get_language",
     "hint",
     "list_exercises",
     "list_questions",
     "question",
+    "set_language",
     "solution",
+    "tr",
 ]
