@@ -11,8 +11,9 @@ extra installed. Every module knows the repository's layout through :mod:`course
 ``lessons``         generates each lesson from its solved notebook (exercise blanks)
 ``execute``         runs notebooks in place and strips machine-specific metadata
 ``figures``         extracts each lesson's course-map figure from the committed outputs
-``tables``          the course tables in README.md and COURSE_PLAN.md, generated from the plan
-``solutions``       copies the worked solutions into ``helpers/exercises/solutions.json``
+``tables``          the course tables of the READMEs and COURSE_PLAN.md, generated from the plan
+``solutions``       copies the worked solutions into ``helpers/exercises/solutions*.json``
+``translations``    the 中文 edition: gettext catalogues, Chinese notebooks, checker messages
 ``exercise_audit``  how many plausible wrong answers ``check`` names, per exercise
 ``site``            the course website (Sphinx) from the committed notebooks
 ``colab_check``     every lesson run as on Colab: Python 3.12, newest torch, non-editable install

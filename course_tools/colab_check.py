@@ -507,10 +507,11 @@ def check_notebook(ctx: Context, relative: str) -> Result:
 
 
 def discover(clone: Path, lessons_only: bool) -> list[str]:
-    """The clone's notebooks, from its own plan (``course.toml``), as repository paths."""
+    """The clone's notebooks, both editions (English, then 中文), from its own plan
+    (``course.toml``), as repository paths."""
     from course_tools.notebooks import list_notebooks
 
-    found = list_notebooks("lessons" if lessons_only else "all", root=clone)
+    found = list_notebooks("lessons" if lessons_only else "all", root=clone, language="all")
     return [p.relative_to(clone).as_posix() for p in found]
 
 

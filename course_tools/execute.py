@@ -125,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.all:
-        args.notebooks = list_notebooks("solutions") + list_notebooks("lessons")
+        args.notebooks = [
+            *list_notebooks("solutions", language="all"),
+            *list_notebooks("lessons", language="all"),
+        ]
     if not args.notebooks:
         parser.error("name notebooks, or --all")
     if args.clean_only:

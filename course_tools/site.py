@@ -18,6 +18,12 @@ Steps:
    directive) fails the build.
 
 The notebooks are the plan's (``course_tools.notebooks.list_notebooks``), in course order.
+
+**Two editions.** The site is built twice: the English edition into ``<out>`` and the 中文 edition
+into ``<out>/zh`` (Sphinx ``language = "zh_CN"``: the theme's own words are Chinese too), from
+``notebooks/zh/``, with the landing page, the course map and every sentence of this module
+(``SITE_TEXT``) translated through ``translations/zh/course.po``. Every page carries a switch to
+the same page in the other edition, and the glossary links each term to both editions.
 """
 
 from __future__ import annotations
@@ -34,15 +40,55 @@ from pathlib import Path
 
 import nbformat
 
+from course_tools import translations
 from course_tools.notebooks import list_notebooks, read, relative
 from course_tools.plan import ROOT, Plan, load_plan
 
 # What is copied from docs/ into the staged source folder (the rest of docs/ is tooling).
-SITE_FILES = ["conf.py", "course_site.py", "index.md", "_static"]
+SITE_FILES = ["conf.py", "course_site.py", "_static"]
 GENERATED = "_generated"  # staged folder of generated fragments (included, never pages)
+EDITIONS = {"en": "", "zh": "zh"}  # language -> folder of its build inside <out>
+SPHINX_LANGUAGE = {"en": "en", "zh": "zh_CN"}
+SWITCH_LABEL = {"en": "English", "zh": "中文"}  # the name of an edition, in its own language
 
 TITLE = re.compile(r"^#\s+(\d\d)\s*[·:.\-–—]\s*(.+?)\s*$", re.MULTILINE)
-KEY_TERMS_HEADING = re.compile(r"^##\s+Key terms\s*$", re.MULTILINE | re.IGNORECASE)
+KEY_TERMS_HEADING = re.compile(r"^##\s+(Key terms|关键术语)\s*$", re.MULTILINE | re.IGNORECASE)
+
+# The website's own sentences, in English; the 中文 edition's are in translations/zh/course.po.
+SITE_TEXT = {
+    "project": "Self-attention, from one query to graphs",
+    "short_title": "Self-attention course",
+    "footer": (
+        "Follows Hung-yi Lee's lecture <em>Self-Attention</em> (自注意力, ML 2021). "
+        "Source and issues: {repository_link}."
+    ),
+    "lessons": "Lessons",
+    "reference": "Reference",
+    "solutions": "Solutions",
+    "you_verify": "You verify: {claim}",
+    "solutions_link": "solutions",
+    "solved": "(solved)",
+    "download": "Download notebook (.ipynb)",
+    "worked_solutions": "Worked solutions",
+    "back_to_lesson": "Back to the lesson",
+    "widget_note": "A progress bar runs here when you execute the notebook.",
+    "open_in_colab": "Open in Colab",
+    "switch_title": "This page in the other edition (中文)",
+    "glossary_title": "Glossary · 术语表",
+    "glossary_empty": "No lesson has a *Key terms* table yet.",
+    "glossary_intro": (
+        "Every key term of the course with its Chinese name, as used in Hung-yi Lee's lecture. "
+        "Each lesson ends with a *Key terms* table; this page gathers them all ({terms} terms "
+        "from {lessons} lessons, generated when the site is built). A term links to the lesson "
+        "that introduces it; *also in* lists the later lessons whose key terms repeat it, and the "
+        "last column opens the same lesson in the other edition."
+    ),
+    "column_english": "English",
+    "column_chinese": "中文",
+    "column_introduced": "introduced in",
+    "column_also": "also in",
+    "column_other": "中文版",
+}
 
 
 @dataclass(frozen=True)
@@ -93,16 +139,18 @@ def notebook_summary(nb: nbformat.NotebookNode) -> str:
                 if paragraph.startswith(("*", "#", ">", "-", "|")) or not paragraph.strip():
                     continue  # the italic course line, headings, quotes, lists, tables
                 text = " ".join(re.sub(r"[*_`]|\$", "", paragraph).split())
-                return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+                return re.split(r"(?<=[.!?])\s|(?<=[。！？])", text, maxsplit=1)[0]
     return ""
 
 
-def course_notebooks(root: Path = ROOT) -> tuple[list[Notebook], list[Notebook]]:
-    """``(lessons, solutions)`` of the plan, each in course order."""
+def course_notebooks(
+    root: Path = ROOT, language: str = "en"
+) -> tuple[list[Notebook], list[Notebook]]:
+    """``(lessons, solutions)`` of the plan in one edition, each in course order."""
     found = []
     for kind in ("lessons", "solutions"):
         notebooks = []
-        for path in list_notebooks(kind, root):
+        for path in list_notebooks(kind, root, language):
             nb = read(path)
             number, title = notebook_title(nb, path)
             notebooks.append(
@@ -171,63 +219,110 @@ def _doc(text: str, docname: str) -> str:
     return f"{{doc}}`{text} </{docname}>`"
 
 
-def glossary_markdown(terms: list[Term]) -> str:
-    """The glossary page: one table row per term, linked to the lesson that introduces it."""
+def counterpart(docname: str, language: str) -> str:
+    """The same page in the other edition: ``notebooks/03_x`` <-> ``notebooks/zh/03_x``."""
+    other = "zh" if language == "en" else "en"
+    if not docname.startswith("notebooks/"):
+        return docname  # index, glossary: the same name in both editions
+    rest = docname.removeprefix("notebooks/").removeprefix(f"{language}/")
+    return f"notebooks/{rest}" if other == "en" else f"notebooks/{other}/{rest}"
+
+
+def other_edition_url(docname: str, language: str, target: str | None = None) -> str:
+    """Relative URL from page ``docname`` of edition ``language`` to ``target`` (a docname of the
+    other edition; default: the page's counterpart). The 中文 build sits in ``<out>/zh``."""
+    target = target or counterpart(docname, language)
+    up = "../" * docname.count("/")
+    if language == "en":
+        return f"{up}{EDITIONS['zh']}/{target}.html"
+    return f"{up}../{target}.html"
+
+
+def site_text(language: str, root: Path = ROOT) -> dict[str, str]:
+    """``SITE_TEXT`` in ``language`` (English where a translation is missing)."""
+    if language == "en":
+        return dict(SITE_TEXT)
+    translated = translations.course_text(root)
+    return {key: translated.get(f"site:{key}", text) for key, text in SITE_TEXT.items()}
+
+
+def glossary_markdown(
+    terms: list[Term], language: str = "en", text: dict[str, str] | None = None
+) -> str:
+    """The glossary page: one table row per term, linked to the lesson that introduces it and
+    to the same lesson in the other edition."""
+    text = text or site_text(language)
     if not terms:
-        return "# Glossary · 术语表\n\nNo lesson has a *Key terms* table yet.\n"
+        return f"# {text['glossary_title']}\n\n{text['glossary_empty']}\n"
     lessons = {n.number for t in terms for n in (t.introduced_in, *t.also_in)}
     rows = []
     for t in terms:
         also = ", ".join(_doc(n.number, n.docname) for n in t.also_in) or "—"
+        other = other_edition_url(
+            "glossary", language, counterpart(t.introduced_in.docname, language)
+        )
+        label = SWITCH_LABEL["zh" if language == "en" else "en"]
         rows += [
             f"* - {t.english}",
             f"  - {t.chinese}",
             f"  - {_doc(t.introduced_in.full_title, t.introduced_in.docname)}",
             f"  - {also}",
+            f'  - <a class="other-edition" href="{other}">{label} {t.introduced_in.number}</a>',
         ]
+    intro = text["glossary_intro"].format(terms=len(terms), lessons=len(lessons))
     header = [
-        "# Glossary · 术语表",
+        f"# {text['glossary_title']}",
         "",
-        "Every key term of the course with its Chinese name, as used in Hung-yi Lee's lecture.",
-        "Each lesson ends with a *Key terms* table; this page gathers them all",
-        f"({len(terms)} terms from {len(lessons)} lessons, generated when the site is built).",
-        "A term links to the lesson that introduces it; *also in* lists the later lessons",
-        "whose key terms repeat it.",
+        intro,
         "",
         "```{list-table}",
         ":header-rows: 1",
         ":class: course-glossary",
         "",
-        "* - English",
-        "  - 中文",
-        "  - introduced in",
-        "  - also in",
+        f"* - {text['column_english']}",
+        f"  - {text['column_chinese']}",
+        f"  - {text['column_introduced']}",
+        f"  - {text['column_also']}",
+        f"  - {text['column_other']}",
     ]
     return "\n".join([*header, *rows, "```", ""])
 
 
-def course_map_markdown(lessons: list[Notebook], solutions: list[Notebook], plan: Plan) -> str:
+def course_map_markdown(
+    lessons: list[Notebook],
+    solutions: list[Notebook],
+    plan: Plan,
+    language: str = "en",
+    root: Path = ROOT,
+) -> str:
     """The landing page's course map: one item per lesson of the plan, in course order.
 
     The line under each title is the claim the plan says the lesson verifies.
     """
+    text = site_text(language, root)
+    claims = translations.course_text(root) if language != "en" else {}
     solved = {n.number: n for n in solutions}
     lines = ["```{container} course-map", ""]
     for lesson in lessons:
-        text = f"You verify: {plan.lesson(lesson.number).claim}"
+        entry = plan.lesson(lesson.number)
+        claim = claims.get(f"{entry.stem}:claim", entry.claim)
+        item = text["you_verify"].format(claim=claim)
         if lesson.number in solved:
-            text += f" ({_doc('solutions', solved[lesson.number].docname)})"
-        lines += [f"- {_doc(lesson.full_title, lesson.docname)}", "", f"  {text}", ""]
+            item += f" ({_doc(text['solutions_link'], solved[lesson.number].docname)})"
+        lines += [f"- {_doc(lesson.full_title, lesson.docname)}", "", f"  {item}", ""]
     return "\n".join([*lines, "```", ""])
 
 
-def toctree_markdown(lessons: list[Notebook], solutions: list[Notebook]) -> str:
+def toctree_markdown(
+    lessons: list[Notebook], solutions: list[Notebook], text: dict[str, str] | None = None
+) -> str:
     """The menu: lessons in course order, the glossary, then the solutions (hidden toctrees)."""
+    text = text or SITE_TEXT
     parts = []
     for caption, docnames in (
-        ("Lessons", [n.docname for n in lessons]),
-        ("Reference", ["glossary"]),
-        ("Solutions", [n.docname for n in solutions]),
+        (text["lessons"], [n.docname for n in lessons]),
+        (text["reference"], ["glossary"]),
+        (text["solutions"], [n.docname for n in solutions]),
     ):
         if docnames:
             parts += ["```{toctree}", ":hidden:", f":caption: {caption}", "", *docnames, "```", ""]
@@ -243,8 +338,19 @@ def _clear(folder: Path, *markers: str) -> None:
     shutil.rmtree(folder)
 
 
-def stage(source: Path, root: Path = ROOT) -> tuple[list[Notebook], list[Notebook]]:
-    """Fill ``source`` (emptied first) with everything Sphinx reads; return the notebooks."""
+def landing_page(root: Path = ROOT, language: str = "en") -> str:
+    """``docs/index.md``, or its translation block by block (``translations/zh/course.po``)."""
+    text = (Path(root) / "docs" / "index.md").read_text("utf-8")
+    if language == "en":
+        return text
+    return translations.translated_page(text, translations.course_text(root))
+
+
+def stage(
+    source: Path, root: Path = ROOT, language: str = "en"
+) -> tuple[list[Notebook], list[Notebook]]:
+    """Fill ``source`` (emptied first) with everything Sphinx reads for one edition; return its
+    notebooks."""
     _clear(source, f"{GENERATED}/site.json")
     source.mkdir(parents=True)
     for name in SITE_FILES:
@@ -253,46 +359,70 @@ def stage(source: Path, root: Path = ROOT) -> tuple[list[Notebook], list[Noteboo
             shutil.copytree(item, source / name, ignore=shutil.ignore_patterns("__pycache__"))
         elif item.exists():
             shutil.copy2(item, source / name)
-    lessons, solutions = course_notebooks(root)
+    (source / "index.md").write_text(landing_page(root, language), "utf-8")
+    lessons, solutions = course_notebooks(root, language)
     for notebook in lessons + solutions:
         target = source / notebook.relpath
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(notebook.path, target)  # byte for byte: this is also the download
     plan = load_plan(root)
+    text = site_text(language, root)
     generated = source / GENERATED
     generated.mkdir()
-    (generated / "course_map.md").write_text(course_map_markdown(lessons, solutions, plan), "utf-8")
-    (generated / "toctree.md").write_text(toctree_markdown(lessons, solutions), "utf-8")
-    (source / "glossary.md").write_text(glossary_markdown(glossary(lessons)), "utf-8")
+    course_map = course_map_markdown(lessons, solutions, plan, language, root)
+    (generated / "course_map.md").write_text(course_map, "utf-8")
+    (generated / "toctree.md").write_text(toctree_markdown(lessons, solutions, text), "utf-8")
+    terms = glossary(lessons)
+    (source / "glossary.md").write_text(glossary_markdown(terms, language, text), "utf-8")
+    other = "zh" if language == "en" else "en"
     site = {
         "repository": plan.repository,
         "branch": plan.branch,
+        "language": language,
+        "sphinx_language": SPHINX_LANGUAGE[language],
+        "notebooks": "notebooks" if language == "en" else f"notebooks/{language}",
+        "switch_label": SWITCH_LABEL[other],
+        "text": text,
         "lessons": [n.docname for n in lessons],
         "solutions": [n.docname for n in solutions],
+        "other_edition": {
+            name: other_edition_url(name, language)
+            for name in ["index", "glossary", *(n.docname for n in lessons + solutions)]
+        },
     }
-    (generated / "site.json").write_text(json.dumps(site, indent=2), "utf-8")
+    (generated / "site.json").write_text(json.dumps(site, indent=2, ensure_ascii=False), "utf-8")
     return lessons, solutions
 
 
-def build(out: Path, root: Path = ROOT, quiet: bool = True) -> float:
-    """Build the HTML site into ``out``; return the seconds taken.
+def editions(root: Path = ROOT) -> list[str]:
+    """The editions to build: English, and 中文 once its notebooks exist."""
+    zh = list_notebooks("all", root, "zh")
+    return ["en", "zh"] if zh and all(p.exists() for p in zh) else ["en"]
 
-    Next to ``out`` it writes ``<out>.source`` (the staged Sphinx sources), ``<out>.doctrees``
-    and myst-nb's ``jupyter_execute``. Every build starts from nothing (no stale pages).
-    Raises ``subprocess.CalledProcessError`` on any Sphinx warning or error.
+
+def build(out: Path, root: Path = ROOT, quiet: bool = True) -> float:
+    """Build the HTML site into ``out`` (the 中文 edition into ``out/zh``); return the seconds.
+
+    Next to ``out`` it writes ``<out>.source`` / ``<out>.zh.source`` (the staged Sphinx sources)
+    and the doctrees. Every build starts from nothing (no stale pages). Raises
+    ``subprocess.CalledProcessError`` on any Sphinx warning or error.
     """
     start = time.perf_counter()
     out = out.resolve()
     work = out.parent
-    source, doctrees = work / f"{out.name}.source", work / f"{out.name}.doctrees"
     _clear(out, ".buildinfo", "index.html", "_static")
-    _clear(doctrees, "environment.pickle")
-    stage(source, root)
-    command = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-n"]
-    command += ["-d", str(doctrees), str(source), str(out)]
-    if quiet:
-        command.append("-q")
-    subprocess.run(command, check=True, cwd=work)
+    for language in editions(root):
+        suffix = "" if language == "en" else f".{language}"
+        source = work / f"{out.name}{suffix}.source"
+        doctrees = work / f"{out.name}{suffix}.doctrees"
+        html = out / EDITIONS[language]
+        _clear(doctrees, "environment.pickle")
+        stage(source, root, language)
+        command = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-n"]
+        command += ["-d", str(doctrees), str(source), str(html)]
+        if quiet:
+            command.append("-q")
+        subprocess.run(command, check=True, cwd=work)
     return time.perf_counter() - start
 
 

@@ -11,8 +11,12 @@ How an exercise is found in a solved notebook (CONTRIBUTING.md, the template):
 - an **explain/predict question** is a markdown cell tagged ``solution`` (the worked answer);
   the nearest markdown cell before it that mentions ``hint("<id>")`` names it.
 
-    python -m course_tools.solutions          # rewrite helpers/exercises/solutions.json
+    python -m course_tools.solutions          # rewrite helpers/exercises/solutions*.json
     python -m course_tools.solutions --check  # exit 1 when it differs from the notebooks
+
+Each edition has its copy: ``solutions.json`` from ``notebooks/solutions/``, ``solutions_zh.json``
+from the 中文 edition's ``notebooks/zh/solutions/`` (the same code, the worked answers in Chinese);
+``solution(id)`` shows the one of the current language (``set_language``).
 """
 
 from __future__ import annotations
@@ -24,9 +28,15 @@ import sys
 from pathlib import Path
 
 from course_tools.notebooks import list_notebooks, read, tags
-from course_tools.plan import ROOT
+from course_tools.plan import LANGUAGES, ROOT
 
-TARGET = Path("helpers") / "exercises" / "solutions.json"
+TARGETS = {  # solutions.json, solutions_zh.json
+    language: Path("helpers")
+    / "exercises"
+    / ("solutions.json" if language == "en" else f"solutions_{language}.json")
+    for language in LANGUAGES
+}
+TARGET = TARGETS["en"]
 CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([\w-]+)["']""")
 HINT_CALL = re.compile(r"""\bhint\(\s*["']([\w-]+)["']""")
 
@@ -66,9 +76,11 @@ def _question_id(cells: list, index: int) -> str | None:
     return None
 
 
-def all_solutions(root: Path = ROOT) -> dict[str, dict[str, str]]:
+def all_solutions(root: Path = ROOT, language: str = "en") -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
-    for path in list_notebooks("solutions", root):
+    for path in list_notebooks("solutions", root, language):
+        if not path.exists():  # an edition's notebook not generated yet (`make sync` writes it)
+            continue
         for exercise_id, entry in notebook_solutions(path).items():
             if exercise_id in found:
                 raise ValueError(f"exercise id {exercise_id!r} is solved in two places")
@@ -76,22 +88,34 @@ def all_solutions(root: Path = ROOT) -> dict[str, dict[str, str]]:
     return dict(sorted(found.items()))
 
 
-def rendered(root: Path = ROOT) -> str:
-    return json.dumps(all_solutions(root), indent=1, ensure_ascii=False) + "\n"
+def rendered(root: Path = ROOT, language: str = "en") -> str:
+    return json.dumps(all_solutions(root, language), indent=1, ensure_ascii=False) + "\n"
+
+
+def stale_targets(root: Path = ROOT) -> list[Path]:
+    """The solution copies that differ from their edition's notebooks."""
+    stale = []
+    for language, target in TARGETS.items():
+        path = Path(root) / target
+        if not path.exists() or path.read_text("utf-8") != rendered(root, language):
+            stale.append(path)
+    return stale
 
 
 def is_stale(root: Path = ROOT) -> bool:
-    path = Path(root) / TARGET
-    return not path.exists() or path.read_text("utf-8") != rendered(root)
+    return bool(stale_targets(root))
 
 
 def write_solutions(root: Path = ROOT) -> list[Path]:
-    path = Path(root) / TARGET
-    text = rendered(root)
-    if path.exists() and path.read_text("utf-8") == text:
-        return []
-    path.write_text(text, "utf-8")
-    return [path]
+    written = []
+    for language, target in TARGETS.items():
+        path = Path(root) / target
+        text = rendered(root, language)
+        if path.exists() and path.read_text("utf-8") == text:
+            continue
+        path.write_text(text, "utf-8")
+        written.append(path)
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,10 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=ROOT, help="repository root")
     args = parser.parse_args(argv)
     if args.check:
-        if is_stale(args.root):
-            print(f"stale: {TARGET} (run `make sync`)")
-            return 1
-        return 0
+        stale = stale_targets(args.root)
+        for path in stale:
+            print(f"stale: {path} (run `make sync`)")
+        return 1 if stale else 0
     for path in write_solutions(args.root):
         print(f"wrote {path}")
     return 0

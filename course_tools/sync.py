@@ -3,10 +3,11 @@
     python -m course_tools.sync          # badges, setup cells, lessons, tables, figures, solutions
     python -m course_tools.sync --check  # exit 1 when any of them is out of date (pre-commit, CI)
 
-Order matters: badges first (the lessons copy them), then the lessons, then the README and
-COURSE_PLAN tables, then the figures from the committed outputs, then the worked solutions
-that ``solution(id)`` shows (``helpers/exercises/solutions.json``). Lessons written here have no
-outputs yet: ``make notebooks`` executes them.
+Order matters: badges first (the lessons copy them), then the lessons, then the 中文 edition
+(its catalogues merged with the English, the compiled checker messages, the Chinese notebooks),
+then the README and COURSE_PLAN tables, then the figures from the committed outputs, then the
+worked solutions that ``solution(id)`` shows (``helpers/exercises/solutions*.json``). Notebooks
+written here have no outputs yet: ``make notebooks`` executes them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from course_tools import colab, figures, lessons, solutions, tables
+from course_tools import colab, figures, lessons, solutions, tables, translations
+from course_tools.notebooks import relative
 from course_tools.plan import ROOT
 
 
@@ -23,19 +25,24 @@ def out_of_date(root: Path = ROOT) -> list[str]:
     """One line per generated thing that differs from what ``sync`` would write."""
     found = [f"badge or setup cell: {p.name}" for p in colab.out_of_sync(root)]
     found += [f"lesson: {p.name}" for p in lessons.stale_lessons(root)]
+    found += [f"中文 notebook: {relative(p, root)}" for p in translations.stale_notebooks(root)]
+    found += [f"translation catalogue: {line}" for line in translations.out_of_date(root)]
     found += [f"course table: {p.name}" for p in tables.stale_documents(root)]
     try:
         found += [f"figure: {problem}" for problem in figures.problems(root)]
     except ValueError as problem:  # e.g. a new solution not executed yet
         found.append(f"figure: {problem}")
-    if solutions.is_stale(root):
-        found.append(f"worked solutions: {solutions.TARGET}")
+    found += [f"worked solutions: {relative(p, root)}" for p in solutions.stale_targets(root)]
     return found
 
 
 def sync(root: Path = ROOT) -> list[Path]:
     written = colab.sync(root)
     written += lessons.build(root)
+    written += translations.update(root)
+    written += translations.write_compiled(root)
+    written += translations.build(root)
+    written += colab.sync(root)  # the Chinese notebooks' badges (a no-op when just built)
     written += tables.write_tables(root)
     try:
         written += figures.write_figures(root)

@@ -1,4 +1,5 @@
-"""The course tables of README.md and COURSE_PLAN.md, generated from the plan (``course.toml``).
+"""The course tables of README.md, README.zh-CN.md and COURSE_PLAN.md, generated from the plan
+(``course.toml``; the 中文 README's titles and claims from ``translations/zh/course.po``).
 
 Each document marks its table with two HTML comments that Markdown does not show::
 
@@ -6,7 +7,7 @@ Each document marks its table with two HTML comments that Markdown does not show
     ...generated...
     <!-- course-table: end -->
 
-    python -m course_tools.tables          # rewrite both tables
+    python -m course_tools.tables          # rewrite the tables
     python -m course_tools.tables --check  # exit 1 when a table differs from the plan
 """
 
@@ -22,7 +23,7 @@ from course_tools.plan import ROOT, Plan, load_plan
 START, END = "<!-- course-table: start -->", "<!-- course-table: end -->"
 
 
-def readme_table(plan: Plan) -> str:
+def readme_table(plan: Plan, root: Path = ROOT) -> str:
     """README's course map: number, a thumbnail of the lesson's figure, link, the claim."""
     rows = [
         "| # | | notebook | the lecture's claim you verify |",
@@ -35,7 +36,26 @@ def readme_table(plan: Plan) -> str:
     return "\n".join(rows)
 
 
-def plan_table(plan: Plan) -> str:
+def chinese_readme_table(plan: Plan, root: Path = ROOT) -> str:
+    """The 中文 README's course map: the Chinese lessons, each with its Colab badge."""
+    from course_tools import colab, translations  # the 中文 edition's catalogue
+
+    text = translations.course_text(root)
+    rows = [
+        "| # | | 笔记本 | 你要验证的讲座论断 | Colab |",
+        "|---|---|---|---|---|",
+    ]
+    for lesson in plan.lessons:
+        thumbnail = f'<img src="figures/{lesson.stem}.png" width="120" alt="">'
+        title = text.get(f"{lesson.stem}:short_title", lesson.short_title)
+        claim = text.get(f"{lesson.stem}:claim", lesson.claim)
+        path = lesson.path("lessons", "zh")
+        badge = colab.badge_source(path, plan)
+        rows.append(f"| {lesson.number} | {thumbnail} | [{title}]({path}) | {claim} | {badge} |")
+    return "\n".join(rows)
+
+
+def plan_table(plan: Plan, root: Path = ROOT) -> str:
     """COURSE_PLAN.md's sequence: notebook, the lecture section it follows, the claim."""
     rows = [
         "| # | notebook | lecture section | the claim the learner verifies |",
@@ -46,8 +66,9 @@ def plan_table(plan: Plan) -> str:
     return "\n".join(rows)
 
 
-DOCUMENTS: dict[str, Callable[[Plan], str]] = {
+DOCUMENTS: dict[str, Callable[[Plan, Path], str]] = {
     "README.md": readme_table,
+    "README.zh-CN.md": chinese_readme_table,
     "COURSE_PLAN.md": plan_table,
 }
 
@@ -62,12 +83,12 @@ def with_table(text: str, table: str, where: str) -> str:
 
 
 def _documents(root: Path):
-    """``(path, text, text with the plan's table)`` for README.md and COURSE_PLAN.md."""
+    """``(path, text, text with the plan's table)`` for each document of ``DOCUMENTS``."""
     plan = load_plan(root)
     for name, make_table in DOCUMENTS.items():
         path = Path(root) / name
         text = path.read_text("utf-8")
-        yield path, text, with_table(text, make_table(plan), name)
+        yield path, text, with_table(text, make_table(plan, root), name)
 
 
 def stale_documents(root: Path = ROOT) -> list[Path]:

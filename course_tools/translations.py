@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import difflib
 import json
 import re
 import sys
@@ -95,13 +96,28 @@ def load_catalogue(path: Path) -> polib.POFile:
 
 
 def merged(po: polib.POFile, sources: Iterable[Source]) -> polib.POFile:
-    """The catalogue for ``sources``, keeping what ``po`` already translated (as ``msgmerge``)."""
-    by_context = {(e.msgctxt or ""): e for e in po if not e.obsolete}
-    by_text = {e.msgid: e for e in po if not e.obsolete}
+    """The catalogue for ``sources``, keeping what ``po`` already translated (as ``msgmerge``).
+
+    An entry is found again by its context (a notebook cell's id) or, for sources without one,
+    by its English text; an English text without an exact match inherits, as fuzzy, the
+    translation of the most similar old text that no source matches any more.
+    """
+    sources = list(sources)
+    live = [e for e in po if not e.obsolete]
+    by_context = {(e.msgctxt or ""): e for e in live}
+    by_text = {e.msgid: e for e in live if not e.msgctxt}
+    wanted = {s.text for s in sources if not s.context}
+    orphans = {e.msgid: e for e in live if not e.msgctxt and e.msgid not in wanted and e.msgstr}
     out = new_catalogue("")
     out.header, out.metadata = po.header, dict(po.metadata)
     for source in sources:
-        old = by_context.get(source.context) if source.context else by_text.get(source.text)
+        if source.context:
+            old = by_context.get(source.context)
+        else:
+            old = by_text.get(source.text)
+            if old is None and orphans:
+                close = difflib.get_close_matches(source.text, list(orphans), n=1, cutoff=0.6)
+                old = orphans.pop(close[0]) if close else None
         entry = polib.POEntry(
             msgctxt=source.context or None, msgid=source.text, comment=source.comment or ""
         )
@@ -119,11 +135,26 @@ def merged(po: polib.POFile, sources: Iterable[Source]) -> polib.POFile:
 # inline code, link targets. Paths to notebooks may gain the edition's folder ("notebooks/zh/").
 FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 DISPLAY_MATH = re.compile(r"\$\$.+?\$\$", re.DOTALL)
-INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)[^$\n]+?\$")
-INLINE_CODE = re.compile(r"`[^`\n]+`")
+# Inline math and code may run over a line break (not over a blank line); a span is compared
+# with its whitespace collapsed, since a translation wraps its lines elsewhere.
+INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(?:[^$\n]|\n(?!\s*\n))+?\$")
+INLINE_CODE = re.compile(r"`(?:[^`\n]|\n(?!\s*\n))+`")
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
-NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
+NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)?")
 HEADING = re.compile(r"^(#{1,6})\s", re.MULTILINE)
+KEY_TERMS = re.compile(r"^##\s+Key terms\s*$", re.MULTILINE | re.IGNORECASE)
+
+
+def emphasis(markdown: str) -> tuple[int, int]:
+    """How many bold and italic spans ``markdown`` renders to (CommonMark, with tables)."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    inline = [child for t in tokens for child in (t.children or [])]
+    return (
+        sum(t.type == "strong_open" for t in inline),
+        sum(t.type == "em_open" for t in inline),
+    )
 
 
 def _same_edition(text: str) -> str:
@@ -142,17 +173,18 @@ def markup_differences(english: str, chinese: str) -> list[str]:
     for name, pattern in (
         ("code block", FENCE),
         ("display formula", DISPLAY_MATH),
-        ("formula", INLINE_MATH),
         ("inline code", INLINE_CODE),
+        ("formula", INLINE_MATH),
         ("link target", LINK_TARGET),
     ):
-        found_en, found_zh = pattern.findall(en), pattern.findall(zh)
+        joiner = "" if "formula" in name else " "  # spaces do not matter in TeX
+        found_en = [joiner.join(x.split()) for x in pattern.findall(en)]
+        found_zh = [joiner.join(x.split()) for x in pattern.findall(zh)]
         if sorted(found_en) != sorted(found_zh):
             missing = [x for x in found_en if x not in found_zh]
             extra = [x for x in found_zh if x not in found_en]
             problems.append(f"{name}s differ: missing {missing[:3]}, added {extra[:3]}")
-        for pattern_ in (pattern,):
-            en, zh = pattern_.sub(" ", en), pattern_.sub(" ", zh)
+        en, zh = pattern.sub(" ", en), pattern.sub(" ", zh)
     if HEADING.findall(english) != HEADING.findall(chinese):
         problems.append(
             f"headings differ: {HEADING.findall(english)} vs {HEADING.findall(chinese)}"
@@ -161,10 +193,19 @@ def markup_differences(english: str, chinese: str) -> list[str]:
     missing_numbers = [n for n in NUMBER.findall(en) if n not in numbers_zh]
     if missing_numbers:
         problems.append(f"numbers of the English missing: {missing_numbers[:5]}")
-    rows_en = sum(line.lstrip().startswith("|") for line in english.splitlines())
-    rows_zh = sum(line.lstrip().startswith("|") for line in chinese.splitlines())
-    if rows_en != rows_zh:
-        problems.append(f"table rows differ: {rows_en} vs {rows_zh}")
+    emphasis_en, emphasis_zh = emphasis(english), emphasis(chinese)
+    if emphasis_en != emphasis_zh:
+        problems.append(
+            f"bold/italic spans: {emphasis_en} in the English, {emphasis_zh} rendered in the "
+            "Chinese (CommonMark does not close ** after punctuation before a letter: add a space)"
+        )
+    rows_en = [line.strip() for line in english.splitlines() if line.lstrip().startswith("|")]
+    rows_zh = [line.strip() for line in chinese.splitlines() if line.lstrip().startswith("|")]
+    if len(rows_en) != len(rows_zh):
+        problems.append(f"table rows differ: {len(rows_en)} vs {len(rows_zh)}")
+    elif KEY_TERMS.search(english) and rows_en != rows_zh:  # one glossary for both editions
+        changed = [zh for en, zh in zip(rows_en, rows_zh, strict=True) if en != zh]
+        problems.append(f"the key-terms table must be the English one, verbatim: {changed[:2]}")
     return problems
 
 
@@ -227,6 +268,19 @@ def imports_with_language(source: str) -> str:
     return f"{source[: match.start()]}{line}{source[match.end() :]}\n\n{LANGUAGE_LINE}"
 
 
+# A line break between two Chinese characters (or Chinese punctuation) shows as a stray space in
+# Jupyter and most browsers: the notebooks get each Chinese paragraph's lines joined there.
+CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\u201c\u201d\u2014\u2026"
+CJK_LINE_BREAK = re.compile(rf"(?<=[{CJK}])\n(?=[{CJK}])")
+
+
+def joined_chinese_lines(markdown: str) -> str:
+    """``markdown`` without line breaks that sit between two Chinese characters (outside fences:
+    a list item, table row, heading or quote starts with an ASCII marker, so it stays apart)."""
+    parts = re.split(r"(^```.*?^```)", markdown, flags=re.MULTILINE | re.DOTALL)
+    return "".join(p if p.startswith("```") else CJK_LINE_BREAK.sub("", p) for p in parts)
+
+
 def is_imports_cell(cell: nbformat.NotebookNode) -> bool:
     return cell.cell_type == "code" and EXERCISE_IMPORT.search(cell.source) is not None
 
@@ -244,7 +298,8 @@ def chinese_solution(
         if is_generated(cell):
             continue
         if cell.cell_type == "markdown":
-            cell.source = translated.get(cell.id, cell.source)
+            if cell.id in translated:
+                cell.source = joined_chinese_lines(translated[cell.id])
             continue
         if cell.cell_type == "code":
             if not imports_seen and is_imports_cell(cell):
@@ -283,7 +338,7 @@ def expected_notebooks(
 
 
 def stale_notebooks(root: Path = ROOT) -> list[Path]:
-    """Chinese notebooks that are missing or differ (ignoring outputs) from what ``build`` writes."""
+    """Chinese notebooks missing or differing (ignoring outputs) from what ``build`` writes."""
     stale = []
     for solution, zh_solution, zh_lesson in notebook_pairs(root):
         expected = expected_notebooks(root, solution, zh_solution, zh_lesson)
@@ -310,14 +365,54 @@ def build(root: Path = ROOT) -> list[Path]:
 
 
 def course_sources(root: Path = ROOT) -> list[Source]:
-    """The plan's short titles and claims, then the website's sentences (``docs/site_text.py``)."""
+    """The plan's short titles, lecture sections and claims, the website's own sentences
+    (``course_tools.site.SITE_TEXT``) and the blocks of its landing page (``docs/index.md``)."""
+    from course_tools.site import SITE_TEXT  # the site imports this module too
+
     plan = load_plan(root)
     found = []
     for lesson in plan.lessons:
         found.append(Source(f"{lesson.stem}:short_title", lesson.short_title))
         found.append(Source(f"{lesson.stem}:lecture", lesson.lecture))
         found.append(Source(f"{lesson.stem}:claim", lesson.claim))
+    found += [Source(f"site:{key}", text) for key, text in SITE_TEXT.items()]
+    index = (Path(root) / "docs" / "index.md").read_text("utf-8")
+    found += [Source("", block, "docs/index.md") for block in translatable_blocks(index)]
     return found
+
+
+def markdown_blocks(text: str) -> list[str]:
+    """A Markdown page cut at blank lines, except inside ``` fences (a block each)."""
+    blocks, current, fenced = [], [], False
+    for line in text.split("\n"):
+        if line.startswith("```"):
+            fenced = not fenced
+        if not line.strip() and not fenced:
+            if current:
+                blocks.append("\n".join(current))
+            current = []
+            continue
+        current.append(line)
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def is_translatable(block: str) -> bool:
+    """Prose, not a fence/directive line (```` ``` ````, ``:::``) or a code block."""
+    return not block.startswith("```") and re.search(r"[A-Za-z]{2}", block.replace(":::", ""))
+
+
+def translatable_blocks(text: str) -> list[str]:
+    return [block for block in markdown_blocks(text) if is_translatable(block)]
+
+
+def translated_page(text: str, translations: dict[str, str]) -> str:
+    """A Markdown page with each translatable block replaced by its translation (if any)."""
+    return "\n\n".join(
+        translations.get(block, block) if is_translatable(block) else block
+        for block in markdown_blocks(text)
+    ) + "\n"
 
 
 def course_text(root: Path = ROOT) -> dict[str, str]:
@@ -339,9 +434,9 @@ def marked_messages(root: Path = ROOT) -> list[str]:
     found = []
     for path in sorted((Path(root) / "helpers" / "exercises").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr":
-                if node.args and (text := _literal(node.args[0])) is not None:
-                    found.append(text)
+            is_tr = isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr"
+            if is_tr and node.args and (text := _literal(node.args[0])) is not None:
+                found.append(text)
     return found
 
 
@@ -408,30 +503,70 @@ def write_compiled(root: Path = ROOT) -> list[Path]:
     return [target]
 
 
-def problems(root: Path = ROOT) -> list[str]:
-    """One line per catalogue out of date, entry missing or stale, or compiled file out of date."""
+def out_of_date(root: Path = ROOT) -> list[str]:
+    """Catalogues that ``update`` would change (their English moved on), and a stale compiled
+    message file: what ``make sync`` fixes."""
+    found = []
+    for path, sources in catalogue_sources(root).items():
+        po = load_catalogue(path)
+        if _text_of(merged(po, sources)) != _text_of(po):
+            found.append(f"{relative(path, root)}: out of date with its English source")
+    target = Path(root) / COMPILED_MESSAGES
+    if not target.exists() or target.read_text("utf-8") != compiled_messages(root):
+        found.append(f"{relative(target, root)}: out of date")
+    return found
+
+
+def untranslated(root: Path = ROOT) -> list[str]:
+    """One line per entry without a usable translation (missing or stale), and per translation
+    that changed a formula, code, link, number, heading or table of its English."""
     found = []
     for path, sources in catalogue_sources(root).items():
         name = relative(path, root)
-        po = load_catalogue(path)
-        if _text_of(merged(po, sources)) != _text_of(po):
-            found.append(f"{name}: out of date with its English source (run `make sync`)")
-            po = merged(po, sources)
-        for entry in po:
+        for entry in merged(load_catalogue(path), sources):
             where = entry.msgctxt or entry.msgid[:60].replace("\n", " ")
             if not entry.msgstr:
                 found.append(f"{name}: no translation for {where!r}")
             elif "fuzzy" in entry.flags:
                 found.append(f"{name}: stale translation (the English changed) of {where!r}")
-            elif path.parent.name == "notebooks":
+            else:
                 found += [
                     f"{name}: {where!r}: {problem}"
-                    for problem in markup_differences(entry.msgid, entry.msgstr)
+                    for problem in translation_problems(entry.msgid, entry.msgstr, path)
                 ]
-    target = Path(root) / COMPILED_MESSAGES
-    if not target.exists() or target.read_text("utf-8") != compiled_messages(root):
-        found.append(f"{relative(target, root)}: out of date (run `make sync`)")
     return found
+
+
+def translation_problems(english: str, chinese: str, catalogue: Path) -> list[str]:
+    """What is wrong with one written translation: markup for prose, placeholders for messages."""
+    if Path(catalogue).name == MESSAGES_CATALOGUE.name:
+        return placeholder_differences(english, chinese)
+    return markup_differences(english, chinese)
+
+
+def placeholders(template: str) -> list[str]:
+    """The ``{name}`` fields of a ``str.format`` template, sorted (``{{`` is a literal brace)."""
+    import string
+
+    try:
+        return sorted(f"{n}:{spec}" for _, n, spec, _ in string.Formatter().parse(template) if n)
+    except ValueError as error:
+        return [f"<not a template: {error}>"]
+
+
+def placeholder_differences(english: str, chinese: str) -> list[str]:
+    """A message's translation keeps exactly its placeholders and its inline code."""
+    problems = []
+    if placeholders(english) != placeholders(chinese):
+        problems.append(f"placeholders differ: {placeholders(english)} vs {placeholders(chinese)}")
+    code_en, code_zh = INLINE_CODE.findall(english), INLINE_CODE.findall(chinese)
+    if sorted(code_en) != sorted(code_zh):
+        problems.append(f"inline code differs: {code_en[:3]} vs {code_zh[:3]}")
+    return problems
+
+
+def problems(root: Path = ROOT) -> list[str]:
+    return [*(f"{line} (run `make sync`)" for line in out_of_date(root)), *untranslated(root)]
 
 
 def main(argv: list[str] | None = None) -> int:

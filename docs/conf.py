@@ -12,11 +12,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # course_site.py, the local extension
 SITE = json.loads((HERE / "_generated" / "site.json").read_text("utf-8"))
 REPOSITORY_URL = f"https://github.com/{SITE['repository']}"
+TEXT = SITE["text"]  # the site's sentences in this edition's language (course_tools.site)
 
-project = "Self-attention, from one query to graphs"
+project = TEXT["project"]
 author = "the course authors"
 copyright = "the course authors, MIT License"
-language = "en"
+language = SITE["sphinx_language"]  # "en", or "zh_CN" for the 中文 edition (built into zh/)
+course_site = SITE  # read by the course_site extension
 
 extensions = [
     "myst_nb",  # notebooks and MyST markdown
@@ -35,7 +37,7 @@ myst_substitutions = {"repository_link": f"[{SITE['repository']}]({REPOSITORY_UR
 myst_heading_anchors = 3
 
 html_theme = "sphinx_book_theme"
-html_title = "Self-attention course"
+html_title = TEXT["short_title"]
 html_logo = "_static/logo.svg"
 html_favicon = "_static/logo.svg"
 html_static_path = ["_static"]
@@ -53,12 +55,11 @@ html_theme_options = {
     "launch_buttons": {"colab_url": "https://colab.research.google.com"},
     "home_page_in_toc": True,
     "navbar_persistent": [],  # search lives in the sidebar: no extra header bar on laptops
-    "logo": {"text": "Self-attention course"},
+    "logo": {"text": TEXT["short_title"]},
     "show_toc_level": 2,
     "navigation_with_keys": True,
-    "extra_footer": (
-        "Follows Hung-yi Lee's lecture <em>Self-Attention</em> (自注意力, ML 2021). "
-        f'Source and issues: <a href="{REPOSITORY_URL}">{SITE["repository"]}</a>.'
+    "extra_footer": TEXT["footer"].format(
+        repository_link=f'<a href="{REPOSITORY_URL}">{SITE["repository"]}</a>'
     ),
 }
 copybutton_exclude = ".linenos, .gp, .go"

@@ -11,8 +11,13 @@ this transform, run while the page is read:
 * replaces any widget output left without state (it would show nothing) by a note (tqdm bars
   are committed as the text of their finished state, so they show as text);
 * on solution pages, appends "(solved)" to the title, so the sidebar, the previous/next links and
-  the browser tab tell the two versions apart, and marks the notebook's "Solutions." note as a
-  banner (``.solution-banner`` in ``_static/course.css``).
+  the browser tab tell the two versions apart, and marks the notebook's "Solutions." note (its
+  first block quote) as a banner (``.solution-banner`` in ``_static/course.css``).
+
+On every page (notebooks, the landing page, the glossary) it puts, first, the **language switch**:
+a link to the same page in the other edition (the 中文 edition is built into ``zh/`` of the
+English site). The words it adds come from ``site.json`` (``course_site`` in ``conf.py``), in the
+edition's language.
 
 A notebook without kernel metadata (one still being written) is read as Python.
 
@@ -33,11 +38,16 @@ from sphinx.transforms import SphinxTransform
 
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 LOCAL_BADGE = "/_static/colab-badge.svg"  # relative to the source folder
-LESSON = re.compile(r"^notebooks/(\d\d_[^/]+)$")
-SOLUTION = re.compile(r"^notebooks/solutions/(\d\d_[^/]+)$")
 SETUP_CELL_CLASS = "tag_colab-setup"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_NOTE = "A progress bar runs here when you execute the notebook."
+
+
+def _patterns(notebooks: str) -> tuple[re.Pattern, re.Pattern]:
+    """Docname patterns of lessons and solutions under ``notebooks`` (``notebooks/zh``)."""
+    folder = re.escape(notebooks)
+    return re.compile(rf"^{folder}/(\d\d_[^/]+)$"), re.compile(
+        rf"^{folder}/solutions/(\d\d_[^/]+)$"
+    )
 
 
 def _link_to_doc(docname: str, target: str, text: str, classes: list[str]) -> nodes.Node:
@@ -63,25 +73,29 @@ class NotebookPage(SphinxTransform):
 
     def apply(self, **kwargs) -> None:
         docname = self.env.docname
-        lesson, solution = LESSON.match(docname), SOLUTION.match(docname)
+        site = self.config.course_site
+        text = site["text"]
+        self.add_language_switch(site)
+        lesson_pattern, solution_pattern = _patterns(site["notebooks"])
+        lesson, solution = lesson_pattern.match(docname), solution_pattern.match(docname)
         if not (lesson or solution):
             return
         stem = (lesson or solution)[1]
-        twin = f"notebooks/solutions/{stem}" if lesson else f"notebooks/{stem}"
+        folder = site["notebooks"]
+        twin = f"{folder}/solutions/{stem}" if lesson else f"{folder}/{stem}"
 
         for cell in list(self.document.findall(nodes.container)):
             if SETUP_CELL_CLASS in cell.get("classes", []):
                 cell.parent.remove(cell)
-        self.replace_progress_bars()
+        self.replace_progress_bars(text["widget_note"])
 
         if solution:
             title = next(self.document.findall(nodes.title), None)
             if title is not None:
-                title += nodes.Text(" (solved)")
+                title += nodes.Text(" " + text["solved"])
             for quote in self.document.findall(nodes.block_quote):
-                if quote.astext().startswith("Solutions"):  # the notebook's "solved version" note
-                    quote["classes"] += ["solution-banner"]
-                    break
+                quote["classes"] += ["solution-banner"]  # the notebook's "solved version" note
+                break
 
         badge = next(
             (img for img in self.document.findall(nodes.image) if img["uri"] == COLAB_BADGE),
@@ -90,7 +104,7 @@ class NotebookPage(SphinxTransform):
         if badge is None:
             return
         badge["uri"] = LOCAL_BADGE
-        badge["alt"] = "Open in Colab"
+        badge["alt"] = text["open_in_colab"]
         badge["classes"] += ["colab-badge"]
         toolbar = badge.parent
         while not isinstance(toolbar, nodes.paragraph):
@@ -100,7 +114,7 @@ class NotebookPage(SphinxTransform):
         download = addnodes.download_reference(
             "",
             "",
-            nodes.inline("", "Download notebook (.ipynb)"),
+            nodes.inline("", text["download"]),
             reftarget=posixpath.basename(docname) + ".ipynb",
             refdoc=docname,
             refexplicit=True,
@@ -108,10 +122,19 @@ class NotebookPage(SphinxTransform):
         download["classes"] += ["course-button", "course-download"]
         toolbar += [nodes.Text(" "), download]
         if twin in self.env.found_docs:
-            text = "Worked solutions" if lesson else "Back to the lesson"
-            toolbar += [nodes.Text(" "), _link_to_doc(docname, twin, text, ["course-button"])]
+            label = text["worked_solutions"] if lesson else text["back_to_lesson"]
+            toolbar += [nodes.Text(" "), _link_to_doc(docname, twin, label, ["course-button"])]
 
-    def replace_progress_bars(self) -> None:
+    def add_language_switch(self, site: dict) -> None:
+        """First on the page: a link to the same page in the other edition."""
+        url = site["other_edition"].get(self.env.docname)
+        if url is None:
+            return
+        link = nodes.reference("", site["switch_label"], refuri=url, classes=["edition-switch"])
+        link["reftitle"] = site["text"]["switch_title"]
+        self.document.insert(0, nodes.paragraph("", "", link, classes=["edition-switch-bar"]))
+
+    def replace_progress_bars(self, note: str) -> None:
         """A widget output (a tqdm bar) has no saved state to show: say what it is instead."""
         noted = set()
         for raw in list(self.document.findall(nodes.raw)):
@@ -124,7 +147,7 @@ class NotebookPage(SphinxTransform):
                 raw.parent.remove(raw)
             else:
                 noted.add(id(cell_output))
-                raw.replace_self(nodes.paragraph("", WIDGET_NOTE, classes=["widget-note"]))
+                raw.replace_self(nodes.paragraph("", note, classes=["widget-note"]))
 
 
 def default_language(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -134,7 +157,7 @@ def default_language(app: Sphinx, docname: str, source: list[str]) -> None:
     myst-nb would then warn (an error here) that it has no lexer for the code cells. Only the
     text Sphinx reads is changed, never the file.
     """
-    if not (LESSON.match(docname) or SOLUTION.match(docname)):
+    if not docname.startswith(app.config.course_site["notebooks"] + "/"):
         return
     nb = json.loads(source[0])
     metadata = nb.setdefault("metadata", {})
@@ -144,6 +167,7 @@ def default_language(app: Sphinx, docname: str, source: list[str]) -> None:
 
 
 def setup(app: Sphinx) -> dict:
+    app.add_config_value("course_site", {}, "env")  # site.json, set by conf.py
     app.add_transform(NotebookPage)
     app.connect("source-read", default_language)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

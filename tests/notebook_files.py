@@ -7,10 +7,17 @@ NOTEBOOKS = ROOT / "notebooks"
 LESSONS = list_notebooks("lessons")
 SOLUTIONS = list_notebooks("solutions")
 ALL_NOTEBOOKS = LESSONS + SOLUTIONS
+# The 中文 edition (notebooks/zh/, generated from the English solutions: tests/test_translations.py)
+ZH_LESSONS = list_notebooks("lessons", language="zh")
+ZH_SOLUTIONS = list_notebooks("solutions", language="zh")
+BOTH_EDITIONS = ALL_NOTEBOOKS + ZH_LESSONS + ZH_SOLUTIONS
 name = short_name
 
 __all__ = [
     "ALL_NOTEBOOKS",
+    "BOTH_EDITIONS",
+    "ZH_LESSONS",
+    "ZH_SOLUTIONS",
     "LESSONS",
     "NOTEBOOKS",
     "ROOT",

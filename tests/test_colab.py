@@ -6,9 +6,10 @@ import types
 from unittest import mock
 
 import pytest
-from notebook_files import ALL_NOTEBOOKS, ROOT, name, read
+from notebook_files import ALL_NOTEBOOKS, BOTH_EDITIONS, ROOT, name, read
 
 from course_tools import colab
+from course_tools.notebooks import language_of
 from course_tools.plan import load_plan, parse_plan
 
 
@@ -29,7 +30,7 @@ def _run_setup_cell(source: str, on_colab: bool) -> mock.Mock:
     return run
 
 
-@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=name)
+@pytest.mark.parametrize("path", BOTH_EDITIONS, ids=name)
 def test_setup_cell_installs_the_course_on_colab_only(path):
     source = _setup_cell_source(path)
     run = _run_setup_cell(source, on_colab=True)
@@ -41,7 +42,7 @@ def test_setup_cell_installs_the_course_on_colab_only(path):
     assert _run_setup_cell(source, on_colab=False).call_count == 0
 
 
-@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=name)
+@pytest.mark.parametrize("path", BOTH_EDITIONS, ids=name)
 def test_notebook_starts_with_its_badge_and_setup_cell(path):
     nb = read(path)
     relative = path.relative_to(ROOT).as_posix()
@@ -49,7 +50,14 @@ def test_notebook_starts_with_its_badge_and_setup_cell(path):
     assert nb.cells[0].source == colab.badge_source(relative)
     assert load_plan().colab_url(relative) in nb.cells[0].source
     assert nb.cells[1].cell_type == "code"
-    assert nb.cells[1].source == colab.setup_source()
+    assert nb.cells[1].source == colab.setup_source(language=language_of(path))
+
+
+def test_each_edition_has_its_own_setup_comment():
+    assert "Setup: on Google Colab" in colab.setup_source(language="en")
+    assert "在 Google Colab 上安装" in colab.setup_source(language="zh")
+    english, chinese = colab.setup_source(language="en"), colab.setup_source(language="zh")
+    assert english.splitlines()[2:] == chinese.splitlines()[2:], "the same install command"
 
 
 def test_no_notebook_is_out_of_sync():

@@ -7,7 +7,17 @@ executed outputs, the course template, no file reads or installs, and figures in
 import re
 
 import pytest
-from notebook_files import ALL_NOTEBOOKS, LESSONS, ROOT, SOLUTIONS, code_cells, name, read
+from notebook_files import (
+    ALL_NOTEBOOKS,
+    BOTH_EDITIONS,
+    LESSONS,
+    ROOT,
+    SOLUTIONS,
+    ZH_LESSONS,
+    code_cells,
+    name,
+    read,
+)
 
 from course_tools import figures
 from course_tools.execute import KERNELSPEC, LANGUAGE_INFO
@@ -20,7 +30,7 @@ FILE_READS = re.compile(
 INSTALLS = re.compile(r"^\s*[!%]\s*(pip|conda|apt)", re.MULTILINE)
 
 
-@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=name)
+@pytest.mark.parametrize("path", BOTH_EDITIONS, ids=name)
 def test_metadata_is_portable(path):
     nb = read(path)
     assert set(nb.metadata) <= {"kernelspec", "language_info"}, sorted(nb.metadata)
@@ -30,7 +40,7 @@ def test_metadata_is_portable(path):
         assert not {"execution", "collapsed", "scrolled"} & set(cell.metadata), cell.metadata
 
 
-@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=name)
+@pytest.mark.parametrize("path", BOTH_EDITIONS, ids=name)
 def test_committed_with_outputs_of_one_clean_run(path):
     cells = [c for c in code_cells(read(path)) if c.source.strip()]
     counts = [c.execution_count for c in cells]
@@ -58,6 +68,22 @@ def test_follows_the_course_template(path):
     for required in ("## Exercises", "## Summary", "## Key terms"):
         assert required in headings, f"missing section {required!r}"
     assert headings[-2:] == ["## Summary", "## Key terms"], "summary and key terms come last"
+
+
+@pytest.mark.parametrize("path", ZH_LESSONS, ids=name)
+def test_the_chinese_edition_follows_the_template_in_chinese(path):
+    nb = read(path)
+    assert nb.cells[2].source.startswith(f"# {path.name[:2]} · ")
+    assert "学习目标" in nb.cells[2].source
+    headings = [
+        line.strip()
+        for c in nb.cells
+        if c.cell_type == "markdown"
+        for line in c.source.splitlines()
+        if line.startswith("## ")
+    ]
+    assert "## 练习" in headings, headings
+    assert headings[-2:] == ["## 小结", "## 关键术语"], headings
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     exercises = re.findall(r"^\*\*Exercise \d+", markdown, re.MULTILINE)
     assert 2 <= len(exercises) <= 4, f"{len(exercises)} exercises, expected 2-4"
@@ -133,10 +159,10 @@ def test_lessons_and_solutions_pair_up():
 def test_every_notebook_on_disk_is_in_the_plan():
     on_disk = sorted((ROOT / "notebooks").rglob("*.ipynb"))
     on_disk = [p for p in on_disk if ".ipynb_checkpoints" not in p.parts]
-    assert on_disk == sorted(ALL_NOTEBOOKS), "add the lesson to course.toml (COURSE_PLAN.md)"
+    assert on_disk == sorted(BOTH_EDITIONS), "add the lesson to course.toml (COURSE_PLAN.md)"
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=name)
+@pytest.mark.parametrize("path", LESSONS + ZH_LESSONS, ids=name)
 def test_predict_answers_are_not_on_screen_in_the_lesson(path):
     """A predict question's verify cell is run by the learner: no committed output in the lesson."""
     for cell in code_cells(read(path)):

@@ -18,6 +18,10 @@ NaN/inf, or inputs modified in place. When the values are wrong, it names the cl
 they match (missing scale, wrong axis, ...). Messages are the same on every run, and checking
 leaves torch's global random state as it was (the learner's seed does not move).
 
+Messages are in English, or in Chinese after ``set_language("zh")`` (the 中文 edition): every text
+a learner sees goes through ``tr`` (:mod:`helpers.exercises.language`), and no code looks at the
+words of a message (a failure's ``kind`` says what failed).
+
 How to add an exercise
 ----------------------
 1. Put the checker in ``helpers/exercises/nbNN_<topic>.py``, the module of notebook ``NN`` (create
@@ -25,18 +29,24 @@ How to add an exercise
    ``list_exercises``). The module's name is where the exercise's lesson number comes from.
 2. Write each classic wrong answer as a function with the learner's signature and wrap it in a
    ``Mistake(name, message, fn)``. The message says what is wrong *and* how to fix it, and
-   contains the word a learner would look for ("scale", "axis", "transpose", ...).
+   contains the word a learner would look for ("scale", "axis", "transpose", ...). Registered
+   texts (mistake messages, ``hints``, ``error_hints``, the checker's docstring) are written in
+   plain English: the translation tools collect them from the registry, and they are translated
+   where they are shown.
 3. Register the checker with the ``exercise`` decorator, giving it a ``solution``: a right answer
    taking exactly the learner's parameters, named as in the lesson (a lambda around the
    ``helpers`` reference will do). Its parameters are the signature shown in messages
    (``fn(q, k, v) -> Tensor``; pass ``returns="bool Tensor (L, L)"`` to say more than
-   ``Tensor``), and the tests check that it passes. In the checker, draw every random input
-   from ``t.randn(...)`` (or ``generator=t.generator``), choose shapes where every dimension
-   differs (so a transposed answer cannot pass), compute the expected output with the
+   ``Tensor``), and the tests check that it passes. Mark the ``reference`` with ``tr("...")``
+   so that it is extracted for translation (checker modules are imported in English, so the
+   registry keeps the English; it is translated where it is shown). In the checker, draw every
+   random input from ``t.randn(...)`` (or ``generator=t.generator``), choose shapes where every
+   dimension differs (so a transposed answer cannot pass), compute the expected output with the
    ``helpers`` reference, and call ``t.expect(args, expected)``; put the easiest case first::
 
        import helpers
        from helpers.exercises._registry import Mistake, Tester, exercise
+       from helpers.exercises.language import tr
 
        def _no_scale(q, k, v):
            return torch.softmax(q @ k.T, dim=-1) @ v
@@ -44,7 +54,7 @@ How to add an exercise
        @exercise(
            "attention",  # the id learners pass to check()
            solution=lambda q, k, v: helpers.scaled_dot_product_attention(q, k, v),
-           reference="helpers.scaled_dot_product_attention",  # named in messages
+           reference=tr("helpers.scaled_dot_product_attention"),  # named in messages
            mistakes=[Mistake("no_scale", "missing the 1/sqrt(d) scale: ...", _no_scale)],
        )
        def check_attention(t: Tester) -> None:
@@ -59,9 +69,20 @@ How to add an exercise
    values (``torch.allclose`` with the ``TOLERANCES`` of the expected dtype, or ``rtol``/``atol``).
    On a mismatch it runs every registered ``Mistake`` on the same ``args`` and reports the first
    whose output the learner's matches (NaN matching NaN); otherwise it reports the shape, dtype or
-   largest error. ``note="..."`` adds words to the test-case description; ``t.call(*args)``
+   largest error. ``note=tr("...")`` adds words to the test-case description; ``t.call(*args)``
    returns the learner's output for custom checks and ``t.fail(problem, args)`` stops with a
    message. A checker that raises anything else is reported as a bug in the course.
+
+   Every text a checker module gives to ``t.fail`` or ``note=`` is shown as given, so translate
+   it at the call site: a literal English template with named values,
+   ``t.fail(tr("your output has {n} rows; return one per edge", n=n), args)`` (values are filled
+   in after translation, so numbers, shapes and code are the same in every language; double a
+   literal brace of a template that has values), or ``tr(MESSAGE)`` for a text that is already
+   registered (a mistake's message). ``tr``'s first argument must be a plain string literal
+   (implicit concatenation is fine, an f-string is not): that is how the templates are found
+   for the catalogue (``python -m course_tools.translations update``). Write whole sentences
+   as one template rather than gluing fragments (word order differs between languages), and
+   never test the words of a message: catch the failure and read its ``kind`` instead.
 4. ``tests/test_exercises.py`` checks every registered exercise on its own: the lesson that calls
    ``check`` with its id is the module's, with the same parameter names; the lesson's untouched
    stub is reported as not implemented; the solution passes; checking leaves the global random

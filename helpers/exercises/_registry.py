@@ -14,6 +14,7 @@ import inspect
 import math
 import pkgutil
 import re
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,11 +22,13 @@ from typing import Any, NoReturn
 
 import torch
 
-from helpers.exercises import diagnose
+from helpers.exercises import diagnose, language
+from helpers.exercises.language import tr
 
 DEFAULT_TIME_LIMIT = 5.0  # seconds allowed for each call of the learner's function
 SEED = 0  # every checker's random inputs come from torch.Generator().manual_seed(SEED)
 PASS, FAIL = "✅", "❌"
+_SENTENCE_ENDS = (".", "?", "!", "。", "？", "！")  # a problem ending otherwise gets a full stop
 
 # Tolerances of torch.allclose, per dtype: loose enough for any sensible formulation, far
 # tighter than the difference any registered mistake makes on the checkers' inputs.
@@ -123,7 +126,17 @@ class Exercise:
 
 
 class _Failure(Exception):
-    """Raised inside a checker (by ``Tester``) to stop at the first failed test case."""
+    """Raised inside a checker (by ``Tester``) to stop at the first failed test case.
+
+    ``kind`` says what failed, for a checker that catches the failure to say more: ``"shape"``,
+    ``"dtype"``, ``"nan"`` or ``"values"`` for the generic mismatches of ``Tester.expect``,
+    ``"mistake"`` or ``"diagnosis"`` when it named the mistake, None otherwise. Never inspect
+    the message: it is in the learner's language.
+    """
+
+    def __init__(self, message: str, kind: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 # --------------------------------------------------------------------------- registry
@@ -207,11 +220,28 @@ def _lesson_of(checker: Callable[..., Any]) -> str:
 
 
 def _load_all() -> None:
-    """Import every ``helpers.exercises.nb*`` module so that its exercises are registered."""
+    """Import every ``helpers.exercises.nb*`` module so that its exercises are registered.
+
+    The modules are imported in English, whatever the language is, so that a text marked with
+    ``tr(...)`` where it is registered (a prose ``reference``) stays English in the registry; it
+    is translated where it is shown.
+    """
     package = importlib.import_module("helpers.exercises")
-    for module in pkgutil.iter_modules(package.__path__):
-        if module.name.startswith("nb"):
-            importlib.import_module(f"{package.__name__}.{module.name}")
+    names = [
+        f"{package.__name__}.{module.name}"
+        for module in pkgutil.iter_modules(package.__path__)
+        if module.name.startswith("nb")
+    ]
+    missing = [name for name in names if name not in sys.modules]
+    if not missing:
+        return
+    current = language.get_language()
+    language.set_language("en")
+    try:
+        for name in missing:
+            importlib.import_module(name)
+    finally:
+        language.set_language(current)
 
 
 def list_exercises() -> list[str]:
@@ -250,10 +280,25 @@ class Tester:
         """Seeded standard-normal tensor of the given shape."""
         return torch.randn(*shape, generator=self.generator, dtype=dtype)
 
-    def fail(self, problem: str, args: Sequence[Any] = (), note: str | None = None) -> NoReturn:
-        """Stop the check with ``problem``, followed by a description of the test case."""
-        end = "" if problem.endswith((".", "?", "!")) else "."
-        raise _Failure(problem + end + self._describe_case(args, note))
+    def fail(
+        self,
+        problem: str,
+        args: Sequence[Any] = (),
+        note: str | None = None,
+        *,
+        kind: str | None = None,
+    ) -> NoReturn:
+        """Stop the check with ``problem``, followed by a description of the test case.
+
+        ``problem`` and ``note`` are shown as given, so they must already be in the learner's
+        language: write them as ``tr("English template {value}", value=...)`` at the call site
+        (a literal template, so that it is extracted for the catalogue), or ``tr(text)`` for a
+        registered text such as a ``Mistake`` message. ``kind`` is what failed (see
+        ``_Failure``), for a checker that catches the failure.
+        """
+        if not problem.endswith(_SENTENCE_ENDS):
+            problem = tr("{sentence}.", sentence=problem)
+        raise _Failure(problem + self._describe_case(args, note), kind)
 
     def call(self, *args: Any, note: str | None = None) -> torch.Tensor:
         """Call the learner's function on copies of ``args`` and return its tensor output.
@@ -265,38 +310,51 @@ class Tester:
         status, value = _run_with_time_limit(self._fn, copies, self._time_limit)
         if status == "timeout":
             self.fail(
-                f"your function did not return within {self._time_limit:g} s, so the check gave "
-                f"up (an infinite loop?). It may still be running in the background: if the "
-                f"notebook gets slow, restart the kernel",
+                tr(
+                    "your function did not return within {seconds:g} s, so the check gave up "
+                    "(an infinite loop?). It may still be running in the background: if the "
+                    "notebook gets slow, restart the kernel",
+                    seconds=self._time_limit,
+                ),
                 args,
                 note,
             )
         if status == "error":
             if isinstance(value, NotImplementedError):
                 self.fail(_not_attempted(self.exercise.id))
-            problem = (
-                f"your function raised {_describe_exception(value, self.exercise.error_hints)}"
-            )
-            if isinstance(value, TypeError) and "argument" in str(value):
-                problem += f" — it is called as {self.exercise.signature}"
+            error = _describe_exception(value, self.exercise.error_hints)
+            if isinstance(value, TypeError) and "argument" in str(value):  # the learner's error
+                problem = tr(
+                    "your function raised {error} — it is called as {signature}",
+                    error=error,
+                    signature=self.exercise.signature,
+                )
+            else:
+                problem = tr("your function raised {error}", error=error)
             self.fail(problem + self._other_shapes_note(args), args, note)
         if value is NotImplemented:
             self.fail(_not_attempted(self.exercise.id))
         for name, original, copy in zip(self._names(len(args)), args, copies, strict=True):
             if isinstance(original, torch.Tensor) and not _unchanged(original, copy):
                 self.fail(
-                    f"your function modified its input `{name}` in place (e.g. `{name} -= ...`, "
-                    f"`{name}[...] = ...` or a method ending in `_` such as `exp_()`); compute a "
-                    f"new tensor instead and leave the inputs unchanged",
+                    tr(
+                        "your function modified its input `{name}` in place (e.g. `{name} -= "
+                        "...`, `{name}[...] = ...` or a method ending in `_` such as `exp_()`); "
+                        "compute a new tensor instead and leave the inputs unchanged",
+                        name=name,
+                    ),
                     args,
                     note,
                 )
         if value is None:
-            self.fail("your function returned None: did you forget the `return`?", args, note)
+            self.fail(tr("your function returned None: did you forget the `return`?"), args, note)
         if isinstance(value, tuple):
             self.fail(
-                f"your function returned a tuple of {len(value)} items; return only "
-                f"{self._returns()}",
+                tr(
+                    "your function returned a tuple of {n} items; return only {returns}",
+                    n=len(value),
+                    returns=self._returns(),
+                ),
                 args,
                 note,
             )
@@ -305,8 +363,11 @@ class Tester:
             if type(value).__module__ != "builtins":
                 kind = f"{type(value).__module__}.{kind}"
             self.fail(
-                f"your function returned a {kind}; it must return a torch.Tensor "
-                f"({self._returns()})",
+                tr(
+                    "your function returned a {kind}; it must return a torch.Tensor ({returns})",
+                    kind=kind,
+                    returns=self._returns(),
+                ),
                 args,
                 note,
             )
@@ -328,29 +389,33 @@ class Tester:
             args: the arguments, in the order of the exercise's signature. The learner gets
                 copies, so ``args`` stay untouched.
             expected: the reference output for ``args``.
-            note: extra words describing the test case, e.g. ``"large values (±1000)"``.
+            note: extra words describing the test case, e.g. ``tr("large values (±1000)")``:
+                shown as given, so translate it at the call site with ``tr`` (see ``fail``).
             rtol, atol: override the dtype's tolerances (``TOLERANCES``).
             any_float_dtype: accept any floating dtype instead of exactly ``expected.dtype``.
+
+        A failure's ``kind`` (see ``_Failure``) says which of the checks failed.
         """
         got = self.call(*args, note=note)
         default_rtol, default_atol = TOLERANCES.get(expected.dtype, (0.0, 0.0))
         rtol = default_rtol if rtol is None else rtol
         atol = default_atol if atol is None else atol
-        problem = _mismatch(got, expected, rtol, atol, any_float_dtype)
-        if problem is None:
+        mismatch = _mismatch(got, expected, rtol, atol, any_float_dtype)
+        if mismatch is None:
             self.cases_passed += 1
             self._passed_shapes.add(_shapes(args))
             return
-        dtype_problem = problem.startswith("wrong dtype")
+        kind, problem = mismatch
+        dtype_problem = kind == "dtype"
         for mistake in self.exercise.mistakes:
             variant = _run_variant(mistake.fn, args)
             if variant is None or not _same(got, variant, rtol, atol):
                 continue
             if dtype_problem and variant.dtype != got.dtype:
                 continue  # the values may be right: only a mistake of the same dtype explains it
-            self.fail(mistake.message, args, note)
+            self.fail(tr(mistake.message), args, note, kind="mistake")
         if dtype_problem:  # say the dtype, not a diagnosis of values that may well be right
-            self.fail(problem, args, note)
+            self.fail(problem, args, note, kind=kind)
         settings = self.exercise.diagnosis
         found = diagnose.generic_diagnosis(
             got,
@@ -364,43 +429,48 @@ class Tester:
             d=_call_or_none(settings.scale_dim, args),
         )
         if found is not None:
-            self.fail(found, args, note)
-        self.fail(problem + self._other_shapes_note(args), args, note)
+            self.fail(found, args, note, kind="diagnosis")
+        self.fail(problem + self._other_shapes_note(args), args, note, kind=kind)
 
     def _other_shapes_note(self, args: Sequence[Any]) -> str:
         """A note when earlier test cases, with other shapes, passed: a hard-coded size?"""
         if not self._passed_shapes or _shapes(args) in self._passed_shapes:
             return ""
-        return (
-            f" — but your function passed {self.cases_passed} earlier test case(s) whose inputs "
-            f"had other shapes: is a size written as a number (a hard-coded length, d or number of "
-            f"heads)? Read sizes from the inputs, e.g. `x.shape[-1]`"
+        return tr(
+            " — but your function passed {n} earlier test case(s) whose inputs had other shapes: "
+            "is a size written as a number (a hard-coded length, d or number of heads)? Read "
+            "sizes from the inputs, e.g. `x.shape[-1]`",
+            n=self.cases_passed,
         )
 
     # ----- message helpers
 
     def _names(self, n: int) -> list[str]:
         names = list(self.exercise.param_names[:n])
-        return names + [f"argument {i + 1}" for i in range(len(names), n)]
+        return names + [tr("argument {number}", number=i + 1) for i in range(len(names), n)]
 
     def _returns(self) -> str:
         returns = self.exercise.returns
-        return f"the {returns}" if returns != "Tensor" else "the output tensor"
+        return (
+            tr("the {returns}", returns=returns) if returns != "Tensor" else tr("the output tensor")
+        )
 
     def _describe_case(self, args: Sequence[Any], note: str | None) -> str:
         if not args:
             return ""
         names = self._names(len(args))
-        parts = [f"{name} = {_describe(a)}" for name, a in zip(names, args, strict=True)]
-        extra = f" ({note})" if note else ""
-        return f" Test case: {', '.join(parts)}{extra}."
+        case = ", ".join(name + " = " + _describe(a) for name, a in zip(names, args, strict=True))
+        if note:
+            return tr(" Test case: {case} ({note}).", case=case, note=note)
+        return tr(" Test case: {case}.", case=case)
 
 
 def _not_attempted(exercise_id: str) -> str:
-    return (
-        f"not attempted yet: replace the `# YOUR CODE HERE` line (and the `return "
-        f"NotImplemented` below it) with your implementation, run that cell, then run this "
-        f"check again. Stuck? hint({exercise_id!r}) gives a nudge, hint({exercise_id!r}, 2) more"
+    return tr(
+        "not attempted yet: replace the `# YOUR CODE HERE` line (and the `return NotImplemented` "
+        "below it) with your implementation, run that cell, then run this check again. Stuck? "
+        "hint({exercise_id!r}) gives a nudge, hint({exercise_id!r}, 2) more",
+        exercise_id=exercise_id,
     )
 
 
@@ -426,8 +496,13 @@ def check(
     try:
         passed, text = _run_checker(exercise_id, fn, time_limit)
     except KeyboardInterrupt:
-        passed, text = False, "interrupted before the check finished."
-    message = f"{PASS if passed else FAIL} {exercise_id}: {text}"
+        passed, text = False, tr("interrupted before the check finished.")
+    message = tr(
+        "{mark} {exercise_id}: {text}",
+        mark=PASS if passed else FAIL,
+        exercise_id=exercise_id,
+        text=text,
+    )
     if not quiet:
         print(message)
     return CheckResult(exercise_id=exercise_id, passed=passed, message=message)
@@ -438,15 +513,24 @@ def _run_checker(exercise_id: str, fn: Callable[..., Any], time_limit: float) ->
     try:
         _load_all()
     except Exception as error:
-        return False, f"the exercise checkers could not be loaded ({_describe_exception(error)})."
+        return False, tr(
+            "the exercise checkers could not be loaded ({error}).",
+            error=_describe_exception(error),
+        )
     ex = _REGISTRY.get(exercise_id)
     if ex is None:
         valid = ", ".join(repr(i) for i in sorted(_REGISTRY))
-        return False, f"unknown exercise id {exercise_id!r}. Valid ids: {valid}."
+        return False, tr(
+            "unknown exercise id {exercise_id!r}. Valid ids: {valid}.",
+            exercise_id=exercise_id,
+            valid=valid,
+        )
     if not callable(fn):
-        return False, (
-            f"expected a function ({ex.signature}), got a {type(fn).__name__}: "
-            f"pass the function itself, without calling it."
+        return False, tr(
+            "expected a function ({signature}), got a {kind}: pass the function itself, without "
+            "calling it.",
+            signature=ex.signature,
+            kind=type(fn).__name__,
         )
     tester = Tester(ex, fn, time_limit)
     try:
@@ -457,14 +541,20 @@ def _run_checker(exercise_id: str, fn: Callable[..., Any], time_limit: float) ->
     except _Failure as failure:
         return False, str(failure)
     except Exception as error:
-        return False, (
-            f"the checker itself failed ({_describe_exception(error)}). This is a bug in the "
-            f"course, not necessarily in your code: please report it."
+        return False, tr(
+            "the checker itself failed ({error}). This is a bug in the course, not necessarily "
+            "in your code: please report it.",
+            error=_describe_exception(error),
         )
-    against = f" of {ex.reference}" if ex.reference else " of the reference"
-    return True, (
-        f"passed. Your function matches the output{against} on all {tester.cases_passed} test "
-        f"cases."
+    if ex.reference:
+        return True, tr(
+            "passed. Your function matches the output of {reference} on all {n} test cases.",
+            reference=tr(ex.reference),
+            n=tester.cases_passed,
+        )
+    return True, tr(
+        "passed. Your function matches the output of the reference on all {n} test cases.",
+        n=tester.cases_passed,
     )
 
 
@@ -538,48 +628,73 @@ def _same(got: torch.Tensor, other: torch.Tensor, rtol: float, atol: float) -> b
 
 def _mismatch(
     got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float, any_float_dtype: bool
-) -> str | None:
-    """None if ``got`` matches ``expected``, else what is wrong (shape, dtype, NaN or values)."""
+) -> tuple[str, str] | None:
+    """None if ``got`` matches ``expected``, else ``(kind, what is wrong)``: the kind is
+    ``"shape"``, ``"dtype"``, ``"nan"`` or ``"values"``, the text in the learner's language."""
     if got.shape != expected.shape:
-        hint = ""
         if got.numel() == expected.numel():
-            hint = " (the right number of elements, arranged differently: check your view, "
-            hint += "reshape, transpose or permute)"
-        return f"wrong shape: expected {_shape(expected)}, got {_shape(got)}{hint}"
+            return "shape", tr(
+                "wrong shape: expected {expected}, got {got} (the right number of elements, "
+                "arranged differently: check your view, reshape, transpose or permute)",
+                expected=_shape(expected),
+                got=_shape(got),
+            )
+        return "shape", tr(
+            "wrong shape: expected {expected}, got {got}",
+            expected=_shape(expected),
+            got=_shape(got),
+        )
     if expected.dtype == torch.bool:
         if got.dtype != torch.bool:
-            return f"wrong dtype: expected a bool tensor (True = may attend), got {got.dtype}"
+            return "dtype", tr(
+                "wrong dtype: expected a bool tensor (True = may attend), got {got}", got=got.dtype
+            )
         if torch.equal(got, expected):
             return None
         wrong = (got != expected).nonzero()
         index = tuple(wrong[0].tolist())
-        return (
-            f"wrong values: {len(wrong)} of {expected.numel()} entries differ from the "
-            f"reference, the first at index {index} (expected {bool(expected[index])}, got "
-            f"{bool(got[index])})"
+        return "values", tr(
+            "wrong values: {n_wrong} of {n} entries differ from the reference, the first at "
+            "index {index} (expected {expected}, got {got})",
+            n_wrong=len(wrong),
+            n=expected.numel(),
+            index=index,
+            expected=bool(expected[index]),
+            got=bool(got[index]),
         )
     if not got.is_floating_point():
-        return f"wrong dtype: expected a floating-point tensor ({expected.dtype}), got {got.dtype}"
+        return "dtype", tr(
+            "wrong dtype: expected a floating-point tensor ({expected}), got {got}",
+            expected=expected.dtype,
+            got=got.dtype,
+        )
     if not any_float_dtype and got.dtype != expected.dtype:
-        return (
-            f"wrong dtype: expected {expected.dtype} (the dtype of the inputs), got {got.dtype}; "
-            f"avoid creating tensors with a fixed dtype"
+        return "dtype", tr(
+            "wrong dtype: expected {expected} (the dtype of the inputs), got {got}; avoid "
+            "creating tensors with a fixed dtype",
+            expected=expected.dtype,
+            got=got.dtype,
         )
     finite = torch.isfinite(got)
     if not finite.all() and torch.isfinite(expected).all():
-        return (
-            f"your output contains NaN or inf ({int((~finite).sum())} of {got.numel()} "
-            f"entries) where the reference is finite"
+        return "nan", tr(
+            "your output contains NaN or inf ({n_bad} of {n} entries) where the reference is "
+            "finite",
+            n_bad=int((~finite).sum()),
+            n=got.numel(),
         )
     got64, expected64 = got.double(), expected.double()
     if torch.allclose(got64, expected64, rtol=rtol, atol=atol, equal_nan=True):
         return None
     error = (got64 - expected64).abs().nan_to_num(nan=math.inf)
     index = _unravel(int(error.argmax()), error.shape)
-    return (
-        f"wrong values: the largest difference from the reference is {float(error[index]):.2e} "
-        f"at index {index} (expected {float(expected64[index]):.4f}, got "
-        f"{float(got64[index]):.4f})"
+    return "values", tr(
+        "wrong values: the largest difference from the reference is {error:.2e} at index "
+        "{index} (expected {expected:.4f}, got {got:.4f})",
+        error=float(error[index]),
+        index=index,
+        expected=float(expected64[index]),
+        got=float(got64[index]),
     )
 
 
@@ -598,28 +713,38 @@ def _shape(t: torch.Tensor) -> tuple[int, ...]:
 
 def _describe(value: Any) -> str:
     if isinstance(value, torch.Tensor):
-        return f"{str(value.dtype).removeprefix('torch.')} tensor of shape {_shape(value)}"
+        return tr(
+            "{dtype} tensor of shape {shape}",
+            dtype=str(value.dtype).removeprefix("torch."),
+            shape=_shape(value),
+        )
     return repr(value)
 
 
-# Hints for torch errors that usually come from a classic mistake.
-_ERROR_HINTS = (
-    (
-        ("cannot be multiplied", "size mismatch", "batch1", "batch2"),
-        "the shapes of a matrix product do not line up: check which operand needs a transpose "
-        "(.T / .transpose(-2, -1)) and the order of the product; the test inputs are "
-        "non-square, so transposed shapes do not fit",
-    ),
-    (
-        ("must match the size of tensor",),
-        "two tensors of incompatible shapes were combined: keep the reduced dimension with "
-        "keepdim=True, and check for a missing or extra transpose",
-    ),
-    (
-        ("view size is not compatible",),
-        "use .reshape(...) instead of .view(...) after a transpose (or call .contiguous())",
-    ),
-)
+def _generic_error_hints() -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Hints for torch errors that usually come from a classic mistake, in the learner's language
+    (``(fragments of the error message, hint)``, as the exercises' own ``error_hints``)."""
+    return (
+        (
+            ("cannot be multiplied", "size mismatch", "batch1", "batch2"),
+            tr(
+                "the shapes of a matrix product do not line up: check which operand needs a "
+                "transpose (.T / .transpose(-2, -1)) and the order of the product; the test "
+                "inputs are non-square, so transposed shapes do not fit"
+            ),
+        ),
+        (
+            ("must match the size of tensor",),
+            tr(
+                "two tensors of incompatible shapes were combined: keep the reduced dimension "
+                "with keepdim=True, and check for a missing or extra transpose"
+            ),
+        ),
+        (
+            ("view size is not compatible",),
+            tr("use .reshape(...) instead of .view(...) after a transpose (or call .contiguous())"),
+        ),
+    )
 
 
 def _describe_exception(
@@ -627,13 +752,15 @@ def _describe_exception(
 ) -> str:
     """``"TypeError: message"`` (first line, shortened) plus a hint for classic mistakes.
 
-    ``specific`` are the exercise's own ``(fragments, hint)`` pairs, tried first.
+    ``specific`` are the exercise's own ``(fragments, hint)`` pairs (English, as registered),
+    tried first. The hint is in the learner's language; the error itself is shown as raised.
     """
     text = str(error).strip().split("\n")[0]
     if len(text) > 200:
         text = text[:197] + "..."
-    described = f"{type(error).__name__}: {text}" if text else type(error).__name__
-    for fragments, hint in (*specific, *_ERROR_HINTS):
-        if any(f in text for f in fragments):
-            return f"{described} — {hint}"
+    described = type(error).__name__ + ": " + text if text else type(error).__name__
+    specific = tuple((fragments, tr(hint)) for fragments, hint in specific)
+    for fragments, hint in (*specific, *_generic_error_hints()):
+        if any(f in text for f in fragments):  # the learner's error message, not ours
+            return described + " — " + hint
     return described

@@ -17,7 +17,8 @@ rows that do not sum to 1    weights normalised over the wrong axis, or not at a
 reference at another scale   (exercises that give ``scaled_reference``) which scale was used
 ===========================  ===============================================================
 
-Every function returns a sentence (what is wrong and how to fix it) or ``None``.
+Every function returns a sentence (what is wrong and how to fix it), in the learner's language
+(each is a template passed to :func:`~helpers.exercises.language.tr`), or ``None``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
+
+from helpers.exercises.language import tr
 
 ScaledReference = Callable[[Sequence[Any], float], torch.Tensor]
 
@@ -41,10 +44,12 @@ def close(a: torch.Tensor, b: torch.Tensor, rtol: float, atol: float) -> bool:
 def transposed(got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float) -> str | None:
     """``got`` is ``expected`` with its last two dimensions swapped."""
     if got.ndim >= 2 and got.shape != expected.shape and close(got.mT, expected, rtol, atol):
-        return (
-            f"your output is the transpose of the expected one (expected shape "
-            f"{tuple(expected.shape)}, got {tuple(got.shape)}): rows are tokens (queries), so "
-            f"swap the order of your matrix product or drop a transpose"
+        return tr(
+            "your output is the transpose of the expected one (expected shape {expected}, got "
+            "{got}): rows are tokens (queries), so swap the order of your matrix product or drop "
+            "a transpose",
+            expected=tuple(expected.shape),
+            got=tuple(got.shape),
         )
     return None
 
@@ -63,10 +68,11 @@ def constant_factor(
         return None
     if not close(g, c * e, rtol, atol * max(1.0, abs(c))):
         return None
-    return (
-        f"your output is the reference multiplied by {_number(c)}: the computation is right "
-        f"up to a constant factor — a scale applied twice, applied to the output instead of the "
-        f"scores, or a wrong constant"
+    return tr(
+        "your output is the reference multiplied by {factor}: the computation is right up to a "
+        "constant factor — a scale applied twice, applied to the output instead of the scores, "
+        "or a wrong constant",
+        factor=_number(c),
     )
 
 
@@ -78,13 +84,18 @@ def rearranged(got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: flo
     if not close(g, e, rtol, atol):
         return None
     if got.shape != expected.shape:
-        where = f" (expected shape {tuple(expected.shape)}, got {tuple(got.shape)})"
-    else:
-        where = ""
-    return (
-        f"your output holds exactly the right numbers, in the wrong places{where}: an "
-        f"arrangement mistake — check the order of your view / reshape / transpose / permute "
-        f"(reshape only regroups memory in order; to move a dimension, transpose first)"
+        return tr(
+            "your output holds exactly the right numbers, in the wrong places (expected shape "
+            "{expected}, got {got}): an arrangement mistake — check the order of your view / "
+            "reshape / transpose / permute (reshape only regroups memory in order; to move a "
+            "dimension, transpose first)",
+            expected=tuple(expected.shape),
+            got=tuple(got.shape),
+        )
+    return tr(
+        "your output holds exactly the right numbers, in the wrong places: an arrangement "
+        "mistake — check the order of your view / reshape / transpose / permute (reshape only "
+        "regroups memory in order; to move a dimension, transpose first)"
     )
 
 
@@ -102,12 +113,18 @@ def wrong_only_at_the_ends(
         return None
     edge = max(2, length // 4)
     if all(p < edge or p >= length - edge for p in wrong):
-        ends = sorted({"first" if p < edge else "last" for p in wrong})
-        return (
-            f"your output is right everywhere except at the {' and '.join(ends)} position(s) "
-            f"{wrong} of the sequence: the sequence ends are handled differently — check the "
-            f"padding (how many positions, which value: zeros or copies of the edge) and the "
-            f"window bounds at the start and end"
+        at_start, at_end = any(p < edge for p in wrong), any(p >= edge for p in wrong)
+        if at_start and at_end:
+            ends = tr("first and last")
+        else:
+            ends = tr("first") if at_start else tr("last")
+        return tr(
+            "your output is right everywhere except at the {ends} position(s) {positions} of the "
+            "sequence: the sequence ends are handled differently — check the padding (how many "
+            "positions, which value: zeros or copies of the edge) and the window bounds at the "
+            "start and end",
+            ends=ends,
+            positions=wrong,
         )
     return None
 
@@ -133,17 +150,19 @@ def wrong_only_where_masked(
     rows = mask.reshape(-1, *mask.shape[-2:]).all(dim=0)  # (L, S): allowed in every batch item
     empty = [i for i in range(rows.shape[0]) if not rows[i].any()]
     if empty and set(wrong) <= set(empty):
-        return (
-            f"your output is wrong only for the queries {wrong}, whose mask row allows no key "
-            f"at all: a fully masked row must give zeros (not NaN, not an average of all "
-            f"values) — e.g. zero the weights where the mask is False after the softmax"
+        return tr(
+            "your output is wrong only for the queries {queries}, whose mask row allows no key "
+            "at all: a fully masked row must give zeros (not NaN, not an average of all values) "
+            "— e.g. zero the weights where the mask is False after the softmax",
+            queries=wrong,
         )
     partial = [i for i in range(rows.shape[0]) if not rows[i].all()]
     if set(wrong) <= set(partial):
-        return (
-            f"your output is wrong only for the queries {wrong}, the ones the mask restricts: "
-            f"check how you apply the mask (True = may attend; mask the scores with -inf "
-            f"*before* the softmax, not the weights after it)"
+        return tr(
+            "your output is wrong only for the queries {queries}, the ones the mask restricts: "
+            "check how you apply the mask (True = may attend; mask the scores with -inf *before* "
+            "the softmax, not the weights after it)",
+            queries=wrong,
         )
     return None
 
@@ -162,13 +181,20 @@ def rows_do_not_sum_to_one(
         return None
     other = [d for d in range(-got.ndim, 0) if d != dim - got.ndim * (dim >= 0)]
     sums_other = [got.double().sum(d) for d in other]
-    axis_hint = ""
-    if any(torch.allclose(s, torch.ones_like(s), atol=atol) for s in sums_other):
-        axis_hint = " — they sum to 1 along another dimension: softmax over the wrong axis"
     low, high = float(have.min()), float(have.max())
-    return (
-        f"your weights are not normalised per query: each row must sum to 1 (a fully masked row "
-        f"to 0), but yours sum to between {low:.3g} and {high:.3g}{axis_hint}"
+    if any(torch.allclose(s, torch.ones_like(s), atol=atol) for s in sums_other):
+        return tr(
+            "your weights are not normalised per query: each row must sum to 1 (a fully masked "
+            "row to 0), but yours sum to between {low:.3g} and {high:.3g} — they sum to 1 along "
+            "another dimension: softmax over the wrong axis",
+            low=low,
+            high=high,
+        )
+    return tr(
+        "your weights are not normalised per query: each row must sum to 1 (a fully masked row "
+        "to 0), but yours sum to between {low:.3g} and {high:.3g}",
+        low=low,
+        high=high,
     )
 
 
@@ -182,12 +208,12 @@ def other_scale(
 ) -> str | None:
     """``got`` equals the reference computed with another scale: say which one, and why."""
     candidates = [
-        (1.0, "no scale at all: multiply the scores by 1/sqrt(d) before the softmax"),
-        (1 / d, "1/d instead of 1/sqrt(d): the square root is missing"),
-        (1 / (2 * d), "1/(2d): `d**1/2` is `(d**1)/2` — write `d**0.5` or `math.sqrt(d)`"),
-        (d / 2, "d/2: `* d**1/2` is `* (d**1)/2`; the scale is 1/sqrt(d)"),
-        (math.sqrt(d), "sqrt(d): you multiplied by sqrt(d) instead of dividing by it"),
-        (1 / math.sqrt(2 * d), "1/sqrt(2d): the scale uses another dimension than d"),
+        (1.0, tr("no scale at all: multiply the scores by 1/sqrt(d) before the softmax")),
+        (1 / d, tr("1/d instead of 1/sqrt(d): the square root is missing")),
+        (1 / (2 * d), tr("1/(2d): `d**1/2` is `(d**1)/2` — write `d**0.5` or `math.sqrt(d)`")),
+        (d / 2, tr("d/2: `* d**1/2` is `* (d**1)/2`; the scale is 1/sqrt(d)")),
+        (math.sqrt(d), tr("sqrt(d): you multiplied by sqrt(d) instead of dividing by it")),
+        (1 / math.sqrt(2 * d), tr("1/sqrt(2d): the scale uses another dimension than d")),
     ]
     for scale, why in candidates:
         try:
@@ -195,7 +221,7 @@ def other_scale(
         except Exception:
             continue
         if close(got, variant, rtol, atol):
-            return f"your output is the reference computed with the scale {why}"
+            return tr("your output is the reference computed with the scale {why}", why=why)
     return None
 
 

@@ -6,6 +6,9 @@ and a worked solution. Hints are written beside the exercise's checker (``hints=
 ``@exercise``) or registered for a question with :func:`question`. Solutions are **not** written
 here: they are the solved notebooks' own cells, copied into ``solutions.json`` by the course
 toolkit (``make sync``; a test fails when the copy is stale), so there is one source.
+
+Hints are registered in English and translated where they are shown, with
+:func:`~helpers.exercises.language.tr`, like every message of ``hint`` and ``solution``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from functools import cache
 from importlib import resources
 
 from helpers.exercises import _registry
+from helpers.exercises.language import tr
 
 SOLUTIONS_FILE = "solutions.json"
 
@@ -80,17 +84,30 @@ def hint(exercise_id: str, level: int = 1, *, quiet: bool = False) -> str:
     try:
         hints = hints_of(exercise_id)
     except KeyError:
-        text = f"unknown exercise id {exercise_id!r}. Valid ids: {_known_ids()}."
+        text = tr(
+            "unknown exercise id {exercise_id!r}. Valid ids: {valid}.",
+            exercise_id=exercise_id,
+            valid=_known_ids(),
+        )
     else:
+        values = {"exercise_id": exercise_id, "level": level, "n": len(hints)}
         if not 1 <= level <= len(hints):
-            text = f"{exercise_id} has hints 1 to {len(hints)}; you asked for hint {level}."
-        else:
-            more = (
-                f" (more: hint({exercise_id!r}, {level + 1}))"
-                if level < len(hints)
-                else f" (that was the last hint; the worked answer: solution({exercise_id!r}))"
+            text = tr("{exercise_id} has hints 1 to {n}; you asked for hint {level}.", **values)
+        elif level < len(hints):
+            text = tr(
+                "💡 Hint {level}/{n} for {exercise_id}: {hint} (more: hint({exercise_id!r}, "
+                "{next}))",
+                hint=tr(hints[level - 1]),
+                next=level + 1,
+                **values,
             )
-            text = f"💡 Hint {level}/{len(hints)} for {exercise_id}: {hints[level - 1]}{more}"
+        else:
+            text = tr(
+                "💡 Hint {level}/{n} for {exercise_id}: {hint} (that was the last hint; the "
+                "worked answer: solution({exercise_id!r}))",
+                hint=tr(hints[level - 1]),
+                **values,
+            )
     if not quiet:
         print(text)
     return text
@@ -109,18 +126,23 @@ def solution(exercise_id: str, *, quiet: bool = False) -> str:
     """
     entry = _solutions().get(exercise_id)
     if entry is None:
-        text = f"no worked solution for {exercise_id!r}. Valid ids: {_known_ids()}."
+        text = tr(
+            "no worked solution for {exercise_id!r}. Valid ids: {valid}.",
+            exercise_id=exercise_id,
+            valid=_known_ids(),
+        )
         if not quiet:
             print(text)
         return text
     source = entry["source"]
-    notebook = entry["notebook"]
-    where = f"(from notebooks/solutions/, lesson {notebook})"
     if quiet:
         return source
-    if entry["kind"] == "answer" and _show_markdown(f"**Worked answer** {where}\n\n{source}"):
+    where = tr("(from notebooks/solutions/, lesson {notebook})", notebook=entry["notebook"])
+    heading = tr("**Worked answer** {where}", where=where)
+    if entry["kind"] == "answer" and _show_markdown(heading + "\n\n" + source):
         return source
-    print(f"# Worked solution of {exercise_id} {where}\n{source}")
+    title = tr("# Worked solution of {exercise_id} {where}", exercise_id=exercise_id, where=where)
+    print(title + "\n" + source)
     return source
 
 

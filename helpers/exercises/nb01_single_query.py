@@ -13,6 +13,7 @@ import torch
 import helpers
 from helpers.exercises._registry import Diagnosis, Mistake, Tester, exercise
 from helpers.exercises.guidance import question
+from helpers.exercises.language import tr
 
 
 def _expect(t: Tester, args: tuple, expected: torch.Tensor, note: str | None = None) -> None:
@@ -21,9 +22,13 @@ def _expect(t: Tester, args: tuple, expected: torch.Tensor, note: str | None = N
     got = t.call(*args, note=note)
     if got.is_floating_point() and got.dtype != expected.dtype:
         t.fail(
-            f"wrong dtype: expected {expected.dtype} (the dtype of the inputs), got {got.dtype}; "
-            f"avoid creating tensors with a fixed dtype (`torch.zeros(n)` is float32: pass "
-            f"`dtype=q.dtype`) and converting with .float() / .double()",
+            tr(
+                "wrong dtype: expected {expected} (the dtype of the inputs), got {got}; avoid "
+                "creating tensors with a fixed dtype (`torch.zeros(n)` is float32: pass "
+                "`dtype=q.dtype`) and converting with .float() / .double()",
+                expected=expected.dtype,
+                got=got.dtype,
+            ),
             args,
             note,
         )
@@ -112,20 +117,22 @@ SOFTMAX_MISTAKES = (
 )
 
 
-_OVERFLOW = (
-    "numerically unstable: your output has NaN or inf for scores that spread from about -1000 "
-    "to +1000 in the same row, where the softmax is finite. exp() overflows to inf above ~88 "
-    "(float32) and inf / inf = NaN. Only the maximum along `dim` keeps every exponent <= 0: "
-    "compute exp(x - x.amax(dim=dim, keepdim=True)). Subtracting the minimum or the mean is not "
-    "enough: the largest exponent is then still about 2000 or 1000"
-)
+def _overflow() -> str:
+    return tr(
+        "numerically unstable: your output has NaN or inf for scores that spread from about "
+        "-1000 to +1000 in the same row, where the softmax is finite. exp() overflows to inf "
+        "above ~88 (float32) and inf / inf = NaN. Only the maximum along `dim` keeps every "
+        "exponent <= 0: compute exp(x - x.amax(dim=dim, keepdim=True)). Subtracting the minimum "
+        "or the mean is not enough: the largest exponent is then still about 2000 or 1000"
+    )
 
 
-_LARGE_VALUES = (
-    "right on ordinary scores, wrong on scores around ±1000: softmax must be exact for any "
-    "scores, so do not clamp, round or rescale them. The only safe shift is the maximum along "
-    "`dim`, x - x.amax(dim=dim, keepdim=True), which changes nothing mathematically"
-)
+def _large_values() -> str:
+    return tr(
+        "right on ordinary scores, wrong on scores around ±1000: softmax must be exact for any "
+        "scores, so do not clamp, round or rescale them. The only safe shift is the maximum "
+        "along `dim`, x - x.amax(dim=dim, keepdim=True), which changes nothing mathematically"
+    )
 
 
 def _same_values(got: torch.Tensor, other: torch.Tensor) -> bool:
@@ -142,16 +149,17 @@ def _expect_stable(t: Tester, x: torch.Tensor, dim: int, note: str) -> None:
     if got.dtype == expected.dtype and not _same_values(got, expected):
         for mistake in SOFTMAX_MISTAKES:
             if _same_values(got, mistake.fn(x.clone(), dim)):
-                t.fail(mistake.message, (x, dim), note)
+                t.fail(tr(mistake.message), (x, dim), note)
         if got.shape == expected.shape:
-            t.fail(_LARGE_VALUES if torch.isfinite(got).all() else _OVERFLOW, (x, dim), note)
+            problem = _large_values() if torch.isfinite(got).all() else _overflow()
+            t.fail(problem, (x, dim), note)
     _expect(t, (x, dim), expected, note=note)
 
 
 @exercise(
     "softmax",
     solution=lambda x, dim: helpers.softmax(x, dim=dim),
-    reference="helpers.softmax",
+    reference=tr("helpers.softmax"),
     mistakes=SOFTMAX_MISTAKES,
     hints=(
         "Three steps, each along `dim` only: shift the scores, exponentiate, divide by the sum. "
@@ -180,15 +188,15 @@ def check_softmax(t: Tester) -> None:
     # Whole rows far from 0: row 0 overflows a plain exp(), row 1 underflows it.
     offsets = torch.tensor([[1000.0], [-1000.0], [0.0]])  # (3, 1)
     x = 3 * t.randn(3, 4) + offsets  # (3, 4)
-    _expect_stable(t, x, -1, "large values, rows around +1000, -1000 and 0")
+    _expect_stable(t, x, -1, tr("large values, rows around +1000, -1000 and 0"))
 
     # A wide spread inside each row ([1000, 0, -1000, ...]): only the row max is a safe shift.
     spread = torch.tensor([1000.0, 0.0, -1000.0, 500.0, -500.0])  # (5,)
     rows = torch.stack([spread.roll(i) for i in range(4)])  # (4, 5): the 1000 moves
     x = rows + t.randn(4, 5)
-    _expect_stable(t, x, -1, "a wide spread inside each row, from -1000 to +1000")
+    _expect_stable(t, x, -1, tr("a wide spread inside each row, from -1000 to +1000"))
     x = (rows + t.randn(4, 5)).T.contiguous().double()  # (5, 4), along dim 0, float64
-    _expect_stable(t, x, 0, "a wide spread along dim 0, from -1000 to +1000, float64")
+    _expect_stable(t, x, 0, tr("a wide spread along dim 0, from -1000 to +1000, float64"))
 
 
 # --------------------------------------------------------------------------- attention
@@ -300,7 +308,7 @@ def _attention_with_scale(args, scale):
 @exercise(
     "attention",
     solution=lambda q, k, v: helpers.scaled_dot_product_attention(q, k, v),
-    reference="helpers.scaled_dot_product_attention",
+    reference=tr("helpers.scaled_dot_product_attention"),
     mistakes=ATTENTION_MISTAKES,
     hints=(
         "Three lines, as in the lesson but for L queries at once: the (L, S) score matrix, "
@@ -413,7 +421,7 @@ ADDITIVE_MISTAKES = (
 @exercise(
     "additive_score",
     solution=additive_score_reference,
-    reference="helpers.AdditiveScore",
+    reference=tr("helpers.AdditiveScore"),
     mistakes=ADDITIVE_MISTAKES,
     hints=(
         "Project first: q @ W_q is (L, h), k @ W_k is (S, h). You need the sum of *every* "

@@ -15,6 +15,7 @@ import torch
 import helpers
 from helpers.exercises._registry import Diagnosis, Mistake, Tester, exercise
 from helpers.exercises.guidance import question
+from helpers.exercises.language import tr
 
 # --------------------------------------------------------------------------- split_heads
 # x is (seq, batch, d_model); the result is (batch, heads, seq, d_head).
@@ -93,7 +94,7 @@ SPLIT_HEADS_MISTAKES = (
 @exercise(
     "split_heads",
     solution=_split_seq_first_reference,
-    reference="helpers.split_heads(x.transpose(0, 1), num_heads)",
+    reference=tr("helpers.split_heads(x.transpose(0, 1), num_heads)"),
     mistakes=SPLIT_HEADS_MISTAKES,
     hints=(
         "Two moves: put the batch first, then cut the features into heads. Which axis of x is "
@@ -201,7 +202,7 @@ MERGE_HEADS_MISTAKES = (
 @exercise(
     "merge_heads",
     solution=_merge_seq_first_reference,
-    reference="helpers.merge_heads(x).transpose(0, 1)",
+    reference=tr("helpers.merge_heads(x).transpose(0, 1)"),
     mistakes=MERGE_HEADS_MISTAKES,
     returns="Tensor (seq, batch, heads * d_head)",
     hints=(
@@ -391,7 +392,7 @@ def _random_mask(t: Tester, batch: int, seq: int, empty_row: int | None) -> torc
 @exercise(
     "multi_head_attention",
     solution=_mha_reference,
-    reference="split_heads -> scaled_dot_product_attention(mask) -> merge_heads -> W_o",
+    reference=tr("split_heads -> scaled_dot_product_attention(mask) -> merge_heads -> W_o"),
     mistakes=MULTI_HEAD_MISTAKES,
     hints=(
         "Section 3's recipe with one more step before the softmax: the mask is (batch, seq, "
@@ -430,7 +431,11 @@ def check_multi_head_attention(t: Tester) -> None:
         )
         mask = _random_mask(t, batch, seq, empty_row)  # (batch, seq, seq), True = may attend
         args = (x, W_q, W_k, W_v, W_o, num_heads, mask)
-        note = f"query {empty_row} may attend no key" if empty_row is not None else None
+        note = (
+            tr("query {query} may attend no key", query=empty_row)
+            if empty_row is not None
+            else None
+        )
         t.expect(args, _mha_reference(*args), note=note)
 
 

@@ -15,6 +15,7 @@ import torch
 import helpers
 from helpers.exercises._registry import Mistake, Tester, _Failure, exercise
 from helpers.exercises.guidance import question
+from helpers.exercises.language import tr
 
 
 def _window(length: int, left: int, right: int) -> torch.Tensor:
@@ -61,22 +62,34 @@ def _band_extent(mask: torch.Tensor) -> tuple[int, int] | None:
     return None
 
 
+def _band_message(what: str, extent: tuple[int, int], want: tuple[int, int]) -> str:
+    """How far the learner's band reaches; ``what`` is ``"mask"`` or ``"receptive field"``."""
+    values = {"back": extent[0], "ahead": extent[1], "want_back": want[0], "want_ahead": want[1]}
+    if what == "mask":
+        return tr(
+            "your mask is a band that reaches {back} position(s) back (j < i) and {ahead} ahead "
+            "(j > i); it should reach {want_back} back and {want_ahead} ahead",
+            **values,
+        )
+    return tr(
+        "your receptive field is a band that reaches {back} position(s) back (j < i) and "
+        "{ahead} ahead (j > i); it should reach {want_back} back and {want_ahead} ahead",
+        **values,
+    )
+
+
 def _expect_band(t: Tester, args: tuple, expected: torch.Tensor, what: str) -> None:
     """``t.expect``; when only the generic "wrong values" comes, say how wide the band is."""
     try:
         t.expect(args, expected)
     except _Failure as failure:
-        if not str(failure).startswith("wrong values"):
+        if failure.kind != "values":
             raise
         extent = _band_extent(t.call(*args))
         want = _band_extent(expected)
         if extent is None or want is None:
             raise
-        t.fail(
-            f"your {what} is a band that reaches {extent[0]} position(s) back (j < i) and "
-            f"{extent[1]} ahead (j > i); it should reach {want[0]} back and {want[1]} ahead",
-            args,
-        )
+        t.fail(_band_message(what, extent, want), args)
 
 
 LOCAL_MASK_MISTAKES = (
@@ -129,7 +142,7 @@ LOCAL_MASK_MISTAKES = (
     "local_mask",
     solution=lambda L, left, right: helpers.local_mask(L, left, right),
     returns="bool Tensor (L, L)",
-    reference="helpers.local_mask",
+    reference=tr("helpers.local_mask"),
     mistakes=LOCAL_MASK_MISTAKES,
     hints=(
         "Make two index tensors that broadcast: the query index i as a column, shape (L, 1), "
@@ -239,7 +252,7 @@ RECEPTIVE_FIELD_MISTAKES = (
     "receptive_field",
     solution=lambda L, left, right, n_layers: measured_receptive_field(L, left, right, n_layers),
     returns="bool Tensor (L, L)",
-    reference="the measured Jacobian pattern of stacked local-attention layers",
+    reference=tr("the measured Jacobian pattern of stacked local-attention layers"),
     mistakes=RECEPTIVE_FIELD_MISTAKES,
     hints=(
         "Start from one layer: output frame i depends on input frames i - left ... i + right "

@@ -16,6 +16,7 @@ from torch import nn
 from helpers.exercises import diagnose
 from helpers.exercises._registry import TOLERANCES, Diagnosis, Mistake, Tester, exercise
 from helpers.exercises.guidance import question
+from helpers.exercises.language import tr
 
 
 def bidirectional_rnn_reference(
@@ -157,44 +158,46 @@ def _halves(got: torch.Tensor, expected: torch.Tensor, d_h: int) -> str | None:
     # left to right, position seq-1 for right to left.
     forward_first_ok = ok(got[0, :d_h], expected[0, :d_h])
     backward_first_ok = ok(got[-1, d_h:], expected[-1, d_h:])
-    first_step = (
-        "which reads one input from a zero state, h = tanh(x_t @ W_ih[i] + b[i]): check the "
-        "input weights and bias of that direction, the tanh, and that h starts at zeros"
-    )
     if forward_ok and not backward_ok:
         if backward_first_ok:
-            return (
+            return tr(
                 "your left-to-right half (columns :d_h) is right; the right-to-left half is right "
                 "at its first step (position seq-1) and wrong after it: its recurrence must use "
                 "W_hh[1] and carry h from position t+1 to position t"
             )
-        return (
+        return tr(
             "your left-to-right half (columns :d_h) is right; the right-to-left half is wrong "
-            f"from its first step, position seq-1, {first_step} (reset h to zeros before the "
-            "second loop; use index 1: W_ih[1], b[1])"
+            "from its first step, position seq-1, which reads one input from a zero state, h = "
+            "tanh(x_t @ W_ih[i] + b[i]): check the input weights and bias of that direction, the "
+            "tanh, and that h starts at zeros (reset h to zeros before the second loop; use index "
+            "1: W_ih[1], b[1])"
         )
     if backward_ok and not forward_ok:
         if forward_first_ok:
-            return (
+            return tr(
                 "your right-to-left half (columns d_h:) is right; the left-to-right half is right "
                 "at its first step (position 0) and wrong after it: its recurrence must use "
                 "W_hh[0] and carry h from position t-1 to position t"
             )
-        return (
+        return tr(
             "your right-to-left half (columns d_h:) is right; the left-to-right half is wrong "
-            f"from its first step, position 0, {first_step} (index 0: W_ih[0], b[0])"
+            "from its first step, position 0, which reads one input from a zero state, h = "
+            "tanh(x_t @ W_ih[i] + b[i]): check the input weights and bias of that direction, the "
+            "tanh, and that h starts at zeros (index 0: W_ih[0], b[0])"
         )
     if not forward_ok and not backward_ok and got.shape[0] > 1:
         if forward_first_ok and backward_first_ok:
-            return (
+            return tr(
                 "both directions are right at their first step and wrong after it: the "
                 "recurrent term is wrong — each step adds h @ W_hh[i], where h is the state "
                 "the same direction computed at the previous step in its reading order"
             )
         if not forward_first_ok and not backward_first_ok:
-            return (
-                f"both directions are wrong from their first step, {first_step} (the bias goes "
-                "inside the tanh; nn.RNN adds a second bias, bias_hh, that must be zero here)"
+            return tr(
+                "both directions are wrong from their first step, which reads one input from a "
+                "zero state, h = tanh(x_t @ W_ih[i] + b[i]): check the input weights and bias of "
+                "that direction, the tanh, and that h starts at zeros (the bias goes inside the "
+                "tanh; nn.RNN adds a second bias, bias_hh, that must be zero here)"
             )
     return None
 
@@ -230,7 +233,7 @@ def _expect_birnn(t: Tester, args: tuple, expected: torch.Tensor) -> None:
     "bidirectional_rnn",
     solution=bidirectional_rnn_reference,
     returns="Tensor (seq, 2*d_h)",
-    reference="torch.nn.RNN(bidirectional=True)",
+    reference=tr("torch.nn.RNN(bidirectional=True)"),
     mistakes=BIRNN_MISTAKES,
     hints=(
         "Write one loop per direction, each starting from h = zeros(d_h): the first loop goes "

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 import helpers
 from helpers.exercises._registry import Diagnosis, Mistake, Tester, exercise
 from helpers.exercises.guidance import question
+from helpers.exercises.language import tr
 
 # --------------------------------------------------------------------------- edge_softmax
 
@@ -128,9 +129,13 @@ def _check_dtype(t: Tester, args, got: torch.Tensor, dtype: torch.dtype, note=No
     (a float32 buffer holds the right numbers, rounded, which would match other diagnoses)."""
     if got.is_floating_point() and got.dtype != dtype:
         t.fail(
-            f"wrong dtype: expected {dtype} (the dtype of the inputs), got {got.dtype}; avoid "
-            f"creating tensors with a fixed dtype (torch.zeros(n) is float32): use "
-            f"torch.zeros_like(...) or dtype=... of the inputs",
+            tr(
+                "wrong dtype: expected {expected} (the dtype of the inputs), got {got}; avoid "
+                "creating tensors with a fixed dtype (torch.zeros(n) is float32): use "
+                "torch.zeros_like(...) or dtype=... of the inputs",
+                expected=dtype,
+                got=got.dtype,
+            ),
             args,
             note,
         )
@@ -147,15 +152,15 @@ def _check_finite_rows(t: Tester, args, note: str | None, extreme: bool) -> None
     bad_rows = ~torch.isfinite(got).all(dim=-1)  # (..., N)
     empty_rows = ~adjacency.any(dim=-1)  # (..., N)
     if bool((bad_rows <= empty_rows).all()):
-        t.fail(FULLY_MASKED, args, note)
+        t.fail(tr(FULLY_MASKED), args, note)  # registered mistake messages: in the catalogue
     if extreme:
-        t.fail(UNSTABLE, args, note)
+        t.fail(tr(UNSTABLE), args, note)
 
 
 @exercise(
     "edge_softmax",
     solution=lambda scores, adjacency: helpers.softmax(scores, dim=-1, mask=adjacency),
-    reference="helpers.softmax(scores, dim=-1, mask=adjacency)",
+    reference=tr("helpers.softmax(scores, dim=-1, mask=adjacency)"),
     mistakes=EDGE_SOFTMAX_MISTAKES,
     hints=(
         "Start from the lesson's two lines (mask the non-edges with -inf, softmax over dim=-1): "
@@ -174,9 +179,21 @@ def check_edge_softmax(t: Tester) -> None:
     """Softmax of scores (..., N, N) over the True entries of a directed adjacency; empty rows 0."""
     for shape, self_loops, scale, dtype, note in (
         ((5, 5), True, 2.0, torch.float32, None),
-        ((2, 6, 6), False, 2.0, torch.float32, "a batch of 2 graphs; node 1 has no edge at all"),
-        ((7, 7), True, 1000.0, torch.float64, "extreme scores (±1000 and more)"),
-        ((3, 4, 4), False, 1000.0, torch.float32, "a batch, extreme scores, a node without edges"),
+        (
+            (2, 6, 6),
+            False,
+            2.0,
+            torch.float32,
+            tr("a batch of 2 graphs; node 1 has no edge at all"),
+        ),
+        ((7, 7), True, 1000.0, torch.float64, tr("extreme scores (±1000 and more)")),
+        (
+            (3, 4, 4),
+            False,
+            1000.0,
+            torch.float32,
+            tr("a batch, extreme scores, a node without edges"),
+        ),
     ):
         adjacency = _random_graphs(t, shape, self_loops)
         scores = scale * t.randn(*shape, dtype=dtype)  # (..., N, N), not symmetric
@@ -252,7 +269,7 @@ GAT_EDGE_MISTAKES = (
     solution=lambda z, a_self, a_neighbor, edges: _edge_scores_with(
         z, a_self, a_neighbor, edges, 0.2
     ),
-    reference="helpers.gat_scores(z, a_self, a_neighbor)[edges[:, 0], edges[:, 1]]",
+    reference=tr("helpers.gat_scores(z, a_self, a_neighbor)[edges[:, 0], edges[:, 1]]"),
     mistakes=GAT_EDGE_MISTAKES,
     returns="Tensor (E,)",
     hints=(
@@ -286,18 +303,32 @@ def check_gat_edge_scores(t: Tester) -> None:
         args = (z, a_self, a_neighbor, edges)
         got = t.call(*args)
         _check_dtype(t, args, got, dtype)
-        per_edge = (
-            f"return one score per listed edge, shape (E,) = ({n_edges},), in the order of "
-            f"`edges` (gather z[edges[:, 0]] and z[edges[:, 1]])"
+        per_edge = tr(
+            "return one score per listed edge, shape (E,) = ({n_edges},), in the order of "
+            "`edges` (gather z[edges[:, 0]] and z[edges[:, 1]])",
+            n_edges=n_edges,
         )
         if got.shape == (n_nodes, n_nodes):
-            t.fail(f"you returned the dense (N, N) matrix of every pair; {per_edge}", args)
+            t.fail(
+                tr(
+                    "you returned the dense (N, N) matrix of every pair; {per_edge}",
+                    per_edge=per_edge,
+                ),
+                args,
+            )
         if got.shape == (n_nodes,):
-            t.fail(f"you returned one score per node, shape (N,); {per_edge}", args)
+            t.fail(
+                tr("you returned one score per node, shape (N,); {per_edge}", per_edge=per_edge),
+                args,
+            )
         if got.shape[:1] == (2,):
             t.fail(
-                f"your output has {got.shape[0]} rows, as many as an edge has ends: edges[0] is "
-                f"the first edge (i, j), edges[:, 0] the attending node of every edge; {per_edge}",
+                tr(
+                    "your output has {rows} rows, as many as an edge has ends: edges[0] is the "
+                    "first edge (i, j), edges[:, 0] the attending node of every edge; {per_edge}",
+                    rows=got.shape[0],
+                    per_edge=per_edge,
+                ),
                 args,
             )
         expected = helpers.gat_scores(z, a_self, a_neighbor)[edges[:, 0], edges[:, 1]]

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 import helpers
 from helpers.exercises._registry import Diagnosis, Mistake, Tester, exercise
 from helpers.exercises.guidance import question
+from helpers.exercises.language import tr
 
 # --------------------------------------------------------------------------- encoder_seq_first
 # PyTorch's default layout (batch_first=False): tokens (seq, batch, d_model), a key padding mask
@@ -133,7 +134,7 @@ def _make_block(d_model: int, num_heads: int, d_ff: int, norm_first: bool, seed:
     solution=lambda x, src_key_padding_mask, block: encoder_seq_first_reference(
         x, src_key_padding_mask, block
     ),
-    reference="nn.TransformerEncoderLayer(batch_first=False) with the block's weights",
+    reference=tr("nn.TransformerEncoderLayer(batch_first=False) with the block's weights"),
     mistakes=ENCODER_MISTAKES,
     returns="Tensor (seq, batch, d_model)",
     hints=(
@@ -165,9 +166,9 @@ def check_encoder_seq_first(t: Tester) -> None:
             expected = encoder_seq_first_reference(x, padding, block)
         got = t.call(*args)
         if t.cases_passed < 2 and not torch.equal(got, t.call(*args)):  # post- and pre-norm
-            t.fail(DROPOUT_IN_EVAL, args)
+            t.fail(tr(DROPOUT_IN_EVAL), args)  # registered mistake messages: in the catalogue
         if got.shape == (batch, seq, d_model) and batch != seq:
-            t.fail(NOT_BACK, args)
+            t.fail(tr(NOT_BACK), args)
         t.expect(args, expected, rtol=1e-4, atol=1e-5)
 
 
@@ -258,12 +259,16 @@ FULL_MATRIX = (
     "Compute the scores of one chunk at a time, q @ k[start:stop].T, and keep only the running "
     "m, l and acc between chunks"
 )
-GROWS_WITH_S = (
-    "the values are right, but your peak memory grows with the number of keys S (16x more keys "
-    "for the same L and chunk_size made it grow by more than 1.5x): you keep something per chunk "
-    "(a list of chunk results, a torch.cat / torch.stack at the end). Keep only the running "
-    "m (L, 1), l (L, 1) and acc (L, d_v), each new value replacing the old one"
-)
+
+
+def _grows_with_s() -> str:
+    return tr(
+        "the values are right, but your peak memory grows with the number of keys S (16x more "
+        "keys for the same L and chunk_size made it grow by more than 1.5x): you keep something "
+        "per chunk (a list of chunk results, a torch.cat / torch.stack at the end). Keep only "
+        "the running m (L, 1), l (L, 1) and acc (L, d_v), each new value replacing the old one"
+    )
+
 
 CHUNKED_MISTAKES = (
     Mistake(
@@ -327,7 +332,7 @@ def _peak_bytes(t: Tester, args) -> int:
 
     t._fn = tracked
     try:
-        t.call(*args, note="measuring the peak memory")
+        t.call(*args, note=tr("measuring the peak memory"))
     finally:
         t._fn = learner
     return peaks[0]
@@ -344,22 +349,26 @@ def _check_memory(t: Tester) -> None:
         args = (q, k, v, chunk_size)
         peaks.append(_peak_bytes(t, args))
     one_matrix = n_queries * large * q.element_size()  # one (L, S) float32 matrix
-    note = (
-        f"peak memory of the tensors your function creates: {peaks[0] / 1024:.1f} KiB with "
-        f"S = {small} keys, {peaks[1] / 1024:.1f} KiB with S = {large}; one (L, S) matrix is "
-        f"{one_matrix / 1024:.0f} KiB"
+    note = tr(
+        "peak memory of the tensors your function creates: {small_peak:.1f} KiB with S = {small} "
+        "keys, {large_peak:.1f} KiB with S = {large}; one (L, S) matrix is {matrix:.0f} KiB",
+        small_peak=peaks[0] / 1024,
+        small=small,
+        large_peak=peaks[1] / 1024,
+        large=large,
+        matrix=one_matrix / 1024,
     )
     if peaks[1] >= one_matrix / 2:
-        t.fail(FULL_MATRIX, args, note)
+        t.fail(tr(FULL_MATRIX), args, note)  # a registered mistake message: in the catalogue
     if peaks[1] > 1.5 * peaks[0] + 512:
-        t.fail(GROWS_WITH_S, args, note)
+        t.fail(_grows_with_s(), args, note)
     t.cases_passed += 1  # the memory case
 
 
 @exercise(
     "chunked_attention",
     solution=lambda q, k, v, chunk_size: helpers.chunked_attention(q, k, v, chunk_size),
-    reference="helpers.chunked_attention",
+    reference=tr("helpers.chunked_attention"),
     mistakes=CHUNKED_MISTAKES,
     hints=(
         "Follow section 6's merge of two blocks, but merge each new chunk into a running "
@@ -382,15 +391,15 @@ def _check_memory(t: Tester) -> None:
 )
 def check_chunked_attention(t: Tester) -> None:
     """Attention computed chunk by chunk of keys with an online softmax; q (L, d), k (S, d)."""
-    for n_queries, n_keys, d, d_v, chunk_size, note in (
-        (4, 6, 3, 5, 2, None),
-        (5, 7, 4, 3, 3, "S is not a multiple of chunk_size"),
-        (3, 5, 2, 4, 1, None),
-        (6, 4, 3, 2, 8, "one chunk holds every key"),
-        (4, 6, 3, 5, 2, "large scores (q x 100)"),
+    for n_queries, n_keys, d, d_v, chunk_size, large, note in (
+        (4, 6, 3, 5, 2, False, None),
+        (5, 7, 4, 3, 3, False, tr("S is not a multiple of chunk_size")),
+        (3, 5, 2, 4, 1, False, None),
+        (6, 4, 3, 2, 8, False, tr("one chunk holds every key")),
+        (4, 6, 3, 5, 2, True, tr("large scores (q x 100)")),
     ):
         q = t.randn(n_queries, d) * 2
-        if note and note.startswith("large"):
+        if large:
             q = q * 100
         k, v = t.randn(n_keys, d), t.randn(n_keys, d_v)
         expected = helpers.scaled_dot_product_attention(q, k, v)

@@ -287,14 +287,22 @@ def check_search(context: BrowserContext, html: Path, query: str = "attention") 
 
 
 def pages_to_check(html: Path) -> list[str]:
-    """The landing page, the glossary, then every lesson and every solution page, in order."""
-    lessons = sorted(p.name for p in (html / "notebooks").glob("[0-9][0-9]_*.html"))
-    solutions = sorted(p.name for p in (html / "notebooks" / "solutions").glob("[0-9][0-9]_*.html"))
+    """The landing page, the glossary, then every lesson and every solution page, in order.
+
+    ``html`` is one edition: the English site, or its ``zh/`` folder, whose notebooks sit in
+    ``notebooks/zh/`` (the other edition's pages are left out).
+    """
+    folder = html / "notebooks"
+    if (folder / "zh").is_dir() and not any(folder.glob("[0-9][0-9]_*.html")):
+        folder = folder / "zh"
+    lessons = sorted(p.name for p in folder.glob("[0-9][0-9]_*.html"))
+    solutions = sorted(p.name for p in (folder / "solutions").glob("[0-9][0-9]_*.html"))
+    prefix = folder.relative_to(html).as_posix()
     return [
         "index.html",
         "glossary.html",
-        *(f"notebooks/{name}" for name in lessons),
-        *(f"notebooks/solutions/{name}" for name in solutions),
+        *(f"{prefix}/{name}" for name in lessons),
+        *(f"{prefix}/solutions/{name}" for name in solutions),
     ]
 
 

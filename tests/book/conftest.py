@@ -17,31 +17,58 @@ from course_scripts import site_build
 
 from course_tools.notebooks import list_notebooks
 
+EDITIONS = ["en", "zh"]  # every site test runs on both editions of the site
+
 
 @dataclass(frozen=True)
 class Site:
-    html: Path  # the built site
-    seconds: float  # how long the build took
-    lessons: list[Path]  # the course's lesson notebooks (list_notebooks), in course order
+    """One edition of the built site: the English one at the top, the 中文 one in ``zh/``."""
+
+    html: Path  # the edition's folder in the built site
+    seconds: float  # how long the whole build took (both editions)
+    language: str  # "en" or "zh"
+    lessons: list[Path]  # the edition's lesson notebooks (list_notebooks), in course order
     solutions: list[Path]
     contents: dict[Path, bytes]  # each notebook as it was when the build started
+    text: dict[str, str]  # the site's own sentences in this edition (course_tools.site)
+    root: Path  # the whole built site (both editions)
 
     def notebook(self, path: Path) -> dict:
         return json.loads(self.contents[path])
 
+    @property
+    def other(self) -> str:
+        return "zh" if self.language == "en" else "en"
+
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """The site, built once per test session into a temporary folder."""
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float, dict[Path, bytes]]:
+    """The site (both editions), built once per test session into a temporary folder."""
     try:
         import sphinx  # noqa: F401
     except ImportError:
         pytest.fail("the site needs the docs extra: `make book-test` installs it into .venv")
     html = tmp_path_factory.mktemp("site") / "html"
-    lessons, solutions = list_notebooks("lessons"), list_notebooks("solutions")
+    notebooks = list_notebooks("all", language="all")
     # The expectations use this snapshot, so that a notebook re-executed while the tests run
     # (other work in the same tree) cannot make them disagree with the pages.
-    contents = {path: path.read_bytes() for path in lessons + solutions}
+    contents = {path: path.read_bytes() for path in notebooks}
     start = time.perf_counter()
     site_build.build(html)
-    return Site(html, time.perf_counter() - start, lessons, solutions, contents)
+    return html, time.perf_counter() - start, contents
+
+
+@pytest.fixture(scope="session", params=EDITIONS)
+def site(request, built) -> Site:
+    html, seconds, contents = built
+    language = request.param
+    return Site(
+        html=html / site_build.EDITIONS[language],
+        seconds=seconds,
+        language=language,
+        lessons=list_notebooks("lessons", language=language),
+        solutions=list_notebooks("solutions", language=language),
+        contents=contents,
+        text=site_build.site_text(language),
+        root=html,
+    )

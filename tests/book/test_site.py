@@ -21,6 +21,7 @@ from course_scripts import ROOT, site_build
 from course_tools.plan import load_plan
 
 PLAN = load_plan()  # where the course lives: the repository and branch Colab opens
+EDITION_FOLDER = site_build.EDITIONS  # language -> its folder in the built site
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
@@ -51,11 +52,14 @@ def title_of(nb: dict) -> str:
     raise AssertionError("a notebook has no '# NN · Topic' title")
 
 
-def key_terms_of(nb: dict) -> list[tuple[str, str]]:
+KEY_TERMS = {"en": "## Key terms", "zh": "## 关键术语"}
+
+
+def key_terms_of(nb: dict, language: str = "en") -> list[tuple[str, str]]:
     """The notebook's Key terms rows, read straight from its markdown."""
     text = "\n".join(markdown_sources(nb))
-    _, found, after = text.partition("## Key terms")
-    assert found, "a lesson has no '## Key terms' section"
+    _, found, after = text.partition(KEY_TERMS[language])
+    assert found, f"a lesson has no {KEY_TERMS[language]!r} section"
     rows = [line for line in after.splitlines() if line.strip().startswith("|")]
     cells = [[c.strip() for c in row.strip().strip("|").split("|")] for row in rows]
     return [(row[0], row[1]) for row in cells[2:]]  # skip the header and the |---| line
@@ -76,14 +80,23 @@ def resolve(html: Path, page: str, url: str) -> tuple[Path, str] | None:
 
 
 def all_pages(html: Path) -> list[str]:
-    """Every HTML page of the site (not the theme's template fragments in _static/)."""
+    """Every HTML page of one edition (not the theme's fragments in _static/, nor the pages of
+    the 中文 edition's folder ``zh/`` when ``html`` is the English site)."""
     pages = (p.relative_to(html).as_posix() for p in html.rglob("*.html"))
-    return sorted(p for p in pages if not p.startswith("_static/"))
+    return sorted(p for p in pages if not p.startswith(("_static/", "zh/")))
+
+
+def content_pages(site) -> list[str]:
+    """The pages made from the edition's sources: landing page, glossary, every notebook."""
+    notebooks = [page_of(n) for n in site.lessons + site.solutions]
+    return ["index.html", "glossary.html", *notebooks]
 
 
 def test_the_build_is_fast_and_complete(site):
-    assert site.seconds < 120, f"the site build took {site.seconds:.0f} s (limit: 2 minutes)"
+    assert site.seconds < 150, f"the site build took {site.seconds:.0f} s (limit: 2.5 minutes)"
     assert (site.html / "index.html").exists() and (site.html / "glossary.html").exists()
+    lang = parse(site.html / "index.html").find("html").get("lang", "")
+    assert lang.replace("_", "-").startswith(site.language), f"<html lang={lang!r}>"
 
 
 def test_every_notebook_has_its_page_with_its_title(site):
@@ -112,7 +125,7 @@ def sidebar(html: Path, page: str) -> list[tuple[str, str]]:
 def test_the_menu_lists_lessons_in_course_order_then_solutions(site):
     entries = sidebar(site.html, "index.html")
     captions = [text for kind, text in entries if kind == "caption"]
-    assert captions == ["Lessons", "Reference", "Solutions"]
+    assert captions == [site.text["lessons"], site.text["reference"], site.text["solutions"]]
     links = [target for kind, target in entries if kind == "link"]
     lessons, solutions = [page_of(n) for n in site.lessons], [page_of(n) for n in site.solutions]
     assert links == ["index.html", *lessons, "glossary.html", *solutions]
@@ -132,7 +145,7 @@ def test_lessons_link_to_the_previous_and_next_lesson(site):
 def test_solution_pages_are_marked_as_solved(site):
     for notebook in site.solutions:
         tree = parse(site.html / page_of(notebook))
-        assert text(tree.find("h1")).rstrip("#").strip().endswith("(solved)")
+        assert text(tree.find("h1")).rstrip("#").strip().endswith(site.text["solved"])
         assert tree.find("blockquote", class_="solution-banner") is not None, notebook.name
 
 
@@ -216,6 +229,31 @@ def test_every_image_points_to_a_file_of_the_site(site):
             assert target[0].is_file(), f"{page}: <img src={src!r}> points to no file"
 
 
+def switch_of(site, page: str) -> Path:
+    """The page the edition switch of ``page`` links to."""
+    links = parse(site.html / page).find_all("a", class_="edition-switch")
+    assert len(links) == 1, f"{page}: {len(links)} edition switches"
+    target = resolve(site.html, page, links[0]["href"])
+    assert target is not None and target[0].is_file(), f"{page}: switch to {links[0]['href']!r}"
+    return target[0]
+
+
+def test_every_page_switches_to_the_same_page_in_the_other_edition(site):
+    other_root = site.root / EDITION_FOLDER[site.other]
+    for page in content_pages(site):
+        target = switch_of(site, page)
+        expected = page
+        if page.startswith("notebooks/"):  # notebooks/03_x <-> notebooks/zh/03_x
+            rest = page.removeprefix("notebooks/").removeprefix("zh/")
+            expected = f"notebooks/{rest}" if site.other == "en" else f"notebooks/zh/{rest}"
+        assert target == (other_root / expected).resolve(), f"{page} switches to {target}"
+        back_site = site.root if site.other == "en" else site.root / "zh"
+        back = parse(target).find("a", class_="edition-switch")
+        assert back is not None, f"{target} has no switch back"
+        relative = target.relative_to(back_site.resolve()).as_posix()
+        assert resolve(back_site, relative, back["href"])[0] == (site.html / page).resolve()
+
+
 def test_every_internal_link_resolves(site):
     ids: dict[Path, set[str]] = {}
 
@@ -256,6 +294,19 @@ def test_no_page_loads_anything_from_another_site(site):
             assert resolve(site.html, page, url) is not None, f"{page} loads {url}"
 
 
+def test_the_glossary_links_each_term_to_both_editions(site):
+    table = parse(site.html / "glossary.html").find("table", class_="course-glossary")
+    other_root = (site.root / EDITION_FOLDER[site.other]).resolve()
+    rows = table.find("tbody").find_all("tr")
+    for row in rows:
+        cells = row.find_all("td")
+        here = resolve(site.html, "glossary.html", cells[2].find("a")["href"])[0]
+        there = resolve(site.html, "glossary.html", cells[4].find("a")["href"])[0]
+        assert there.is_file() and there.is_relative_to(other_root), there
+        assert there.name == here.name, f"{text(cells[0])}: {here.name} vs {there.name}"
+    assert len(rows) > 20
+
+
 def glossary_rows(html: Path) -> list[tuple[str, str, list[str]]]:
     """(English, 中文, [linked pages]) for each row of the glossary table."""
     table = parse(html / "glossary.html").find("table", class_="course-glossary")
@@ -277,7 +328,7 @@ def test_the_glossary_has_every_term_of_every_lesson(site):
     assert len(by_english) == len(rows), "a term appears twice in the glossary"
     first_lesson: dict[str, Path] = {}
     for notebook in site.lessons:
-        terms = key_terms_of(site.notebook(notebook))
+        terms = key_terms_of(site.notebook(notebook), site.language)
         assert terms, f"{notebook.name}: empty Key terms table"
         for english, chinese in terms:
             key = plain(english).casefold()
@@ -305,8 +356,13 @@ def test_the_landing_page_maps_the_course(site):
     for item in items:
         assert len(text(item)) > 40, f"course map entry without a description: {text(item)!r}"
     landing = text(tree)
-    for words in ("Who this course is for", "Colab", "make lab", "Course map"):
+    headings = {"en": ("Who this course is for", "Course map"), "zh": ()}[site.language]
+    for words in ("Colab", "make lab", *headings):
         assert words in landing, f"the landing page does not mention {words!r}"
+    if site.language == "zh":
+        chinese = len(re.findall(r"[\u4e00-\u9fff]", landing))
+        assert chinese > 300, f"the 中文 landing page has only {chinese} Chinese characters"
+        assert "Who this course is for" not in landing, "an untranslated block"
 
 
 TINY_PLAN = """
