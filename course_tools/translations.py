@@ -169,7 +169,7 @@ def markup_differences(english: str, chinese: str) -> list[str]:
     Chinese; a table keeps its number of rows.
     """
     problems = []
-    en, zh = english, _same_edition(chinese)
+    en, zh = _same_edition(english), _same_edition(chinese)
     for name, pattern in (
         ("code block", FENCE),
         ("display formula", DISPLAY_MATH),
