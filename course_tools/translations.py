@@ -265,7 +265,9 @@ def imports_with_language(source: str) -> str:
         raise ValueError("the imports cell has no `from helpers.exercises import ...` line")
     names = sorted({*(n.strip() for n in match["names"].split(",")), "set_language"})
     line = f"from helpers.exercises import {', '.join(names)}{match['comment'] or ''}"
-    return f"{source[: match.start()]}{line}{source[match.end() :]}\n\n{LANGUAGE_LINE}"
+    body = ast.parse(source).body
+    blank = "\n\n\n" if body and isinstance(body[-1], ast.FunctionDef | ast.ClassDef) else "\n\n"
+    return f"{source[: match.start()]}{line}{source[match.end() :]}{blank}{LANGUAGE_LINE}"
 
 
 # A line break between two Chinese characters (or Chinese punctuation) shows as a stray space in
@@ -409,10 +411,13 @@ def translatable_blocks(text: str) -> list[str]:
 
 def translated_page(text: str, translations: dict[str, str]) -> str:
     """A Markdown page with each translatable block replaced by its translation (if any)."""
-    return "\n\n".join(
-        translations.get(block, block) if is_translatable(block) else block
-        for block in markdown_blocks(text)
-    ) + "\n"
+    return (
+        "\n\n".join(
+            translations.get(block, block) if is_translatable(block) else block
+            for block in markdown_blocks(text)
+        )
+        + "\n"
+    )
 
 
 def course_text(root: Path = ROOT) -> dict[str, str]:
@@ -562,6 +567,14 @@ def placeholder_differences(english: str, chinese: str) -> list[str]:
     code_en, code_zh = INLINE_CODE.findall(english), INLINE_CODE.findall(chinese)
     if sorted(code_en) != sorted(code_zh):
         problems.append(f"inline code differs: {code_en[:3]} vs {code_zh[:3]}")
+    if english.count("\n") != chinese.count("\n"):  # outputs are compared line by line
+        problems.append(
+            f"{english.count(chr(10))} line breaks in the English, {chinese.count(chr(10))}"
+        )
+    numbers_en = sorted(NUMBER.findall(re.sub(r"\{[^{}]*\}", " ", english)))
+    numbers_zh = sorted(NUMBER.findall(re.sub(r"\{[^{}]*\}", " ", chinese)))
+    if numbers_en != numbers_zh:  # the same numbers, none added (outputs are compared on them)
+        problems.append(f"numbers differ: {numbers_en} vs {numbers_zh}")
     return problems
 
 

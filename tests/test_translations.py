@@ -96,7 +96,7 @@ def test_markdown_cells_are_translations_not_english():
 
 def _sanitizers() -> list[tuple[re.Pattern, str]]:
     """The regex replacements nbval applies (tests/nbval_sanitize.cfg)."""
-    config = configparser.ConfigParser()
+    config = configparser.ConfigParser(interpolation=None)
     config.read(ROOT / "tests" / "nbval_sanitize.cfg", "utf-8")
     return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
 

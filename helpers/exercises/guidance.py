@@ -5,7 +5,9 @@ question — has at least two hints, from a nudge (level 1) to nearly the answer
 and a worked solution. Hints are written beside the exercise's checker (``hints=`` of
 ``@exercise``) or registered for a question with :func:`question`. Solutions are **not** written
 here: they are the solved notebooks' own cells, copied into ``solutions.json`` by the course
-toolkit (``make sync``; a test fails when the copy is stale), so there is one source.
+toolkit (``make sync``; a test fails when the copy is stale), so there is one source. Each
+edition has its copy (``solutions_zh.json`` from the 中文 edition's solved notebooks), and
+``solution`` shows the one of the current language.
 
 Hints are registered in English and translated where they are shown, with
 :func:`~helpers.exercises.language.tr`, like every message of ``hint`` and ``solution``.
@@ -20,9 +22,9 @@ from functools import cache
 from importlib import resources
 
 from helpers.exercises import _registry
-from helpers.exercises.language import tr
+from helpers.exercises.language import get_language, tr
 
-SOLUTIONS_FILE = "solutions.json"
+SOLUTIONS_FILE = "solutions.json"  # the English edition's; solutions_<language>.json otherwise
 
 
 @dataclass(frozen=True)
@@ -57,13 +59,20 @@ def list_questions() -> list[str]:
     return sorted(_QUESTIONS)
 
 
-@cache
 def _solutions() -> dict[str, dict[str, str]]:
-    """``{id: {"kind": "code" | "answer", "notebook": "04", "source": ...}}`` (package data)."""
+    """``{id: {"kind": "code" | "answer", "notebook": "04", "source": ...}}`` (package data) of
+    the current language's edition."""
+    return _solutions_of(get_language())
+
+
+@cache
+def _solutions_of(language: str) -> dict[str, dict[str, str]]:
+    """The solutions of one edition; the English ones if the edition has no copy."""
+    name = SOLUTIONS_FILE if language == "en" else f"solutions_{language}.json"
     try:
-        text = resources.files("helpers.exercises").joinpath(SOLUTIONS_FILE).read_text("utf-8")
+        text = resources.files("helpers.exercises").joinpath(name).read_text("utf-8")
     except FileNotFoundError:
-        return {}
+        return {} if language == "en" else _solutions_of("en")
     return json.loads(text)
 
 
