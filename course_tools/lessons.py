@@ -151,17 +151,36 @@ def stale_lessons(root: Path = ROOT) -> list[Path]:
     ]
 
 
+def with_outputs_of(nb: nbformat.NotebookNode, previous: Path) -> nbformat.NotebookNode:
+    """``nb`` with the outputs of the notebook at ``previous`` when both have exactly the same
+    code cells (ids and sources, in order): a change of prose needs no new run. nbval, which
+    re-executes every notebook in ``make test``, proves the kept outputs are still right."""
+    if not previous.exists():
+        return nb
+    old = read(previous)
+    code = [(c.get("id"), c.source) for c in nb.cells if c.cell_type == "code"]
+    old_code = [c for c in old.cells if c.cell_type == "code"]
+    if code != [(c.get("id"), c.source) for c in old_code]:
+        return nb
+    new_code = [c for c in nb.cells if c.cell_type == "code"]
+    for cell, old_cell in zip(new_code, old_code, strict=True):
+        cell.outputs = old_cell.get("outputs", [])
+        cell.execution_count = old_cell.get("execution_count")
+    return nb
+
+
 def build(root: Path = ROOT, only: list[Path] | None = None) -> list[Path]:
     """Write every stale lesson (outputs cleared, to be executed); return the ones written.
 
-    Lessons that are already up to date keep their executed outputs. ``only`` restricts the
-    build to some notebooks (given by solution or lesson path; the file name is what counts).
+    Lessons that are already up to date keep their executed outputs, and so do lessons whose
+    code did not change (``with_outputs_of``). ``only`` restricts the build to some notebooks
+    (given by solution or lesson path; the file name is what counts).
     """
     written = []
     for solution, lesson in lesson_pairs(root, only):
         expected = _generate(root, solution, lesson)
         if is_stale(lesson, expected):
-            write(expected, lesson)
+            write(with_outputs_of(expected, lesson), lesson)
             written.append(lesson)
     return written
 

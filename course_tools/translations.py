@@ -138,7 +138,7 @@ DISPLAY_MATH = re.compile(r"\$\$.+?\$\$", re.DOTALL)
 # Inline math and code may run over a line break (not over a blank line); a span is compared
 # with its whitespace collapsed, since a translation wraps its lines elsewhere.
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(?:[^$\n]|\n(?!\s*\n))+?\$")
-INLINE_CODE = re.compile(r"`(?:[^`\n]|\n(?!\s*\n))+`")
+INLINE_CODE = re.compile(r"``(?:[^`]|`(?!`))+?``|`(?:[^`\n]|\n(?!\s*\n))+`")
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
 NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)?")
 HEADING = re.compile(r"^(#{1,6})\s", re.MULTILINE)
@@ -273,7 +273,7 @@ def imports_with_language(source: str) -> str:
 # A line break between two Chinese characters (or Chinese punctuation) shows as a stray space in
 # Jupyter and most browsers: the notebooks get each Chinese paragraph's lines joined there.
 CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\u201c\u201d\u2014\u2026"
-CJK_LINE_BREAK = re.compile(rf"(?<=[{CJK}])\n(?=[{CJK}])")
+CJK_LINE_BREAK = re.compile(rf"(?<=[{CJK}])\n[ \t]*(?=[{CJK}])")  # a list item's next line too
 
 
 def joined_chinese_lines(markdown: str) -> str:
@@ -351,14 +351,15 @@ def stale_notebooks(root: Path = ROOT) -> list[Path]:
 
 
 def build(root: Path = ROOT) -> list[Path]:
-    """Write every stale Chinese notebook (outputs cleared, to be executed); return them."""
+    """Write every stale Chinese notebook; return them. Outputs are kept when its code did not
+    change (only prose did: ``lessons.with_outputs_of``), else cleared, to be executed."""
     written = []
     for solution, zh_solution, zh_lesson in notebook_pairs(root):
         expected = expected_notebooks(root, solution, zh_solution, zh_lesson)
         for path, nb in zip((zh_solution, zh_lesson), expected, strict=True):
             if lessons.is_stale(path, nb):
                 path.parent.mkdir(parents=True, exist_ok=True)
-                write(nb, path)
+                write(lessons.with_outputs_of(nb, path), path)
                 written.append(path)
     return written
 

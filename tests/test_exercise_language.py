@@ -45,7 +45,9 @@ def chinese():
 
 
 def english_left(message: str) -> list[str]:
-    text = re.sub(r"`[^`]*`", " ", message)  # inline code
+    # The text of an exception the learner's code raised is data, shown as raised.
+    text = re.sub(r"\b\w+(?:Error|Exception): .*?(?= — |$)", " ", message, flags=re.MULTILINE)
+    text = re.sub(r"`[^`]*`", " ", text)  # inline code
     text = re.sub(r"'[^'\n]*'|\"[^\"\n]*\"", " ", text)  # quoted ids and reprs
     return ENGLISH_SENTENCE.findall(text)
 

