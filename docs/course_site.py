@@ -34,6 +34,7 @@ import re
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.search.zh import SearchChinese
 from sphinx.transforms import SphinxTransform
 
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -92,7 +93,8 @@ class NotebookPage(SphinxTransform):
         if solution:
             title = next(self.document.findall(nodes.title), None)
             if title is not None:
-                title += nodes.Text(" " + text["solved"])
+                space = "" if text["solved"].startswith("（") else " "  # full-width: no space
+                title += nodes.Text(space + text["solved"])
             for quote in self.document.findall(nodes.block_quote):
                 quote["classes"] += ["solution-banner"]  # the notebook's "solved version" note
                 break
@@ -166,8 +168,21 @@ def default_language(app: Sphinx, docname: str, source: list[str]) -> None:
         source[0] = json.dumps(nb)
 
 
+class ChineseSearch(SearchChinese):
+    """Sphinx's Chinese search, with the name of the JavaScript stemmer it really ships.
+
+    Chinese search stems Latin words with the English stemmer, but Sphinx 9.0 ends
+    ``language_data.js`` with ``window.Stemmer = ChineseStemmer``, a class that does not exist:
+    the search page of the 中文 edition then fails with a ReferenceError (sphinx-doc/sphinx#14229,
+    fixed by #14416 after 9.0.4). Naming the English stemmer is right in every version.
+    """
+
+    language_name = "English"
+
+
 def setup(app: Sphinx) -> dict:
     app.add_config_value("course_site", {}, "env")  # site.json, set by conf.py
+    app.add_search_language(ChineseSearch)
     app.add_transform(NotebookPage)
     app.connect("source-read", default_language)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
