@@ -273,7 +273,9 @@ def imports_with_language(source: str) -> str:
 # A line break between two Chinese characters (or Chinese punctuation) shows as a stray space in
 # Jupyter and most browsers: the notebooks get each Chinese paragraph's lines joined there.
 CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\u201c\u201d\u2014\u2026"
-CJK_LINE_BREAK = re.compile(rf"(?<=[{CJK}])\n[ \t]*(?=[{CJK}])")  # a list item's next line too
+# ... also before the next line of a list item, and before bold or italic Chinese text (``*`` not
+# followed by a space, which would start a list item).
+CJK_LINE_BREAK = re.compile(rf"(?<=[{CJK}])\n[ \t]*(?=[{CJK}]|\*+[^\s*])")
 
 
 def joined_chinese_lines(markdown: str) -> str:

@@ -297,9 +297,9 @@ def test_message_translations_keep_their_placeholders():
 
 
 def test_chinese_lines_are_joined_only_between_chinese_characters():
-    text = "第一行\n第二行\n- 列表\n  续行\n`code`\n中文\nEnglish\n```\n代码\n注释\n```"
+    text = "第一行\n第二行\n- 列表\n  续行\n`code`\n中文\n**粗体**\n* 列表\nEnglish\n```\n代码\n注释\n```"
     joined = translations.joined_chinese_lines(text)
-    assert joined.startswith("第一行第二行\n- 列表续行\n`code`\n中文\nEnglish")
+    assert joined.startswith("第一行第二行\n- 列表续行\n`code`\n中文**粗体**\n* 列表\nEnglish")
     assert "代码\n注释" in joined  # a code block keeps its lines
 
 

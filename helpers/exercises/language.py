@@ -16,10 +16,15 @@ shapes and code are identical in both languages.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 
 LANGUAGES = {"en": "English", "zh": "中文"}
+# Chinese puts no space between two Chinese characters; a template's " {value} " spacing, right
+# around a Latin value such as ``helpers.softmax``, is removed when the value itself is Chinese.
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
 _current = {"language": "en"}  # the one setting: changed only by set_language()
 
 
@@ -63,5 +68,8 @@ def tr(template: str, /, **values: object) -> str:
     """
     text = translated(template)
     if text is None:
-        text = template
-    return text.format(**values) if values else text
+        return template.format(**values) if values else template
+    if not values:
+        return text
+    text = text.format(**values)
+    return _SPACE_BETWEEN_CJK.sub("", text) if get_language() == "zh" else text
