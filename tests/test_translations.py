@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import base64
 import configparser
 import re
 
@@ -137,12 +136,6 @@ def merged_streams(outputs: list) -> list:
     return merged
 
 
-def png_size(data: str) -> tuple[int, int]:
-    """Width and height of a base64 PNG (its IHDR chunk)."""
-    header = base64.b64decode(data[:44])
-    return int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
-
-
 def same_but_translated(english: str, chinese: str) -> list[str]:
     """Lines where ``chinese`` differs from ``english`` by more than translated prose."""
     en_lines, zh_lines = english.splitlines(), chinese.splitlines()
@@ -186,11 +179,11 @@ def test_outputs_are_the_english_ones_but_for_translated_prose():
             if "image/png" in oe.get("data", {}):  # a plot of timings differs run to run
                 same_bytes += oe.data["image/png"] == oz.data["image/png"]
                 figures += 1
-                if png_size(oe.data["image/png"]) != png_size(oz.data["image/png"]):
-                    problems.append(f"{where}: the figure has another size")
     assert not problems, "\n".join(problems[:30])
     assert compared > 300, compared
-    assert same_bytes > figures * 0.6, f"only {same_bytes} of {figures} figures are identical"
+    # Every figure is there (the output kinds match); all but the plots of timings are the same
+    # bytes (82 of 90 when this was written).
+    assert same_bytes > figures * 0.8, f"only {same_bytes} of {figures} figures are identical"
     assert translated > 20, "no checker message was translated (set_language missing?)"
 
 
@@ -297,7 +290,8 @@ def test_message_translations_keep_their_placeholders():
 
 
 def test_chinese_lines_are_joined_only_between_chinese_characters():
-    text = "第一行\n第二行\n- 列表\n  续行\n`code`\n中文\n**粗体**\n* 列表\nEnglish\n```\n代码\n注释\n```"
+    text = "第一行\n第二行\n- 列表\n  续行\n`code`\n中文\n**粗体**\n* 列表\nEnglish\n"
+    text += "```\n代码\n注释\n```"
     joined = translations.joined_chinese_lines(text)
     assert joined.startswith("第一行第二行\n- 列表续行\n`code`\n中文**粗体**\n* 列表\nEnglish")
     assert "代码\n注释" in joined  # a code block keeps its lines
