@@ -9,7 +9,7 @@ TORCH  ?= torch==2.13.0
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-installed
 
-.PHONY: venv lab test lint format notebooks sync bench fresh-check colab-check book book-test browser clean
+.PHONY: venv lab test lint format notebooks sync translations bench fresh-check colab-check book book-test browser clean
 
 # Reinstall when the dependency list changes. torch first: a local CPU wheel here,
 # while an unpinned torch would pull a multi-GB CUDA build.
@@ -52,6 +52,12 @@ sync: $(STAMP)
 notebooks: sync
 	$(BIN)/python -m course_tools.execute --all
 	$(BIN)/python -m course_tools.figures
+
+# The 中文 edition: how much of each catalogue is translated, then every missing or stale entry
+# (translations/README.md says how to translate; `make sync` then writes notebooks/zh/).
+translations: $(STAMP)
+	$(BIN)/python -m course_tools.translations status
+	$(BIN)/python -m course_tools.translations check
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -126,7 +126,9 @@ def merged(po: polib.POFile, sources: Iterable[Source]) -> polib.POFile:
             entry.previous_msgid = old.previous_msgid
         elif old is not None and old.msgstr:  # the English changed: keep, mark stale
             entry.msgstr, entry.flags = old.msgstr, ["fuzzy"]
-            entry.previous_msgid = old.msgid
+            # the English the translation was made from (not an intermediate stale version)
+            stale_before = "fuzzy" in old.flags and old.previous_msgid
+            entry.previous_msgid = old.previous_msgid if stale_before else old.msgid
         out.append(entry)
     return out
 

@@ -49,6 +49,17 @@ def test_committed_with_outputs_of_one_clean_run(path):
     assert not errors, [e.ename for e in errors]
 
 
+def section_headings(nb) -> list[str]:
+    """Every ``## `` heading of the notebook's markdown, in order."""
+    return [
+        line.strip()
+        for c in nb.cells
+        if c.cell_type == "markdown"
+        for line in c.source.splitlines()
+        if line.startswith("## ")
+    ]
+
+
 @pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=name)
 def test_follows_the_course_template(path):
     nb = read(path)
@@ -58,13 +69,7 @@ def test_follows_the_course_template(path):
         "cell 3 is the title: '# NN · Topic'"
     )
     assert "learning goals" in title.source.lower()
-    headings = [
-        line.strip()
-        for c in nb.cells
-        if c.cell_type == "markdown"
-        for line in c.source.splitlines()
-        if line.startswith("## ")
-    ]
+    headings = section_headings(nb)
     for required in ("## Exercises", "## Summary", "## Key terms"):
         assert required in headings, f"missing section {required!r}"
     assert headings[-2:] == ["## Summary", "## Key terms"], "summary and key terms come last"
@@ -78,13 +83,7 @@ def test_the_chinese_edition_follows_the_template_in_chinese(path):
     nb = read(path)
     assert nb.cells[2].source.startswith(f"# {path.name[:2]} · ")
     assert "学习目标" in nb.cells[2].source
-    headings = [
-        line.strip()
-        for c in nb.cells
-        if c.cell_type == "markdown"
-        for line in c.source.splitlines()
-        if line.startswith("## ")
-    ]
+    headings = section_headings(nb)
     assert "## 练习" in headings, headings
     assert headings[-2:] == ["## 小结", "## 关键术语"], headings
 

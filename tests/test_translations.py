@@ -231,6 +231,14 @@ def test_a_changed_english_cell_marks_its_translation_stale():
     assert translations.translations_of(translations.merged(po, sources)) == {"cell-2": "相同。"}
 
 
+def test_a_twice_changed_cell_still_shows_the_english_it_was_translated_from():
+    po = _catalogue(("cell-1", "First.", "第一。"))
+    once = translations.merged(po, [translations.Source("cell-1", "Second.")])
+    twice = translations.merged(once, [translations.Source("cell-1", "Third.")])
+    (entry,) = twice
+    assert "fuzzy" in entry.flags and entry.previous_msgid == "First."
+
+
 def test_a_changed_message_inherits_the_closest_old_translation_as_stale():
     po = _catalogue((None, "your function returned None", "你的函数返回了 None"))
     sources = [translations.Source("", "your function returned None: add a return")]
