@@ -67,6 +67,7 @@ SITE_TEXT = {
     "solutions": "Solutions",
     "you_verify": "You verify: {claim}",
     "solutions_link": "solutions",
+    "solutions_after_claim": " ({link})",
     "solved": "(solved)",
     "download": "Download notebook (.ipynb)",
     "worked_solutions": "Worked solutions",
@@ -308,7 +309,8 @@ def course_map_markdown(
         claim = claims.get(f"{entry.stem}:claim", entry.claim)
         item = text["you_verify"].format(claim=claim)
         if lesson.number in solved:
-            item += f" ({_doc(text['solutions_link'], solved[lesson.number].docname)})"
+            link = _doc(text["solutions_link"], solved[lesson.number].docname)
+            item += text["solutions_after_claim"].format(link=link)
         lines += [f"- {_doc(lesson.full_title, lesson.docname)}", "", f"  {item}", ""]
     return "\n".join([*lines, "```", ""])
 
