@@ -272,19 +272,41 @@ def imports_with_language(source: str) -> str:
     return f"{source[: match.start()]}{line}{source[match.end() :]}{blank}{LANGUAGE_LINE}"
 
 
-# A line break between two Chinese characters (or Chinese punctuation) shows as a stray space in
-# Jupyter and most browsers: the notebooks get each Chinese paragraph's lines joined there.
-CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\u201c\u201d\u2014\u2026"
-# ... also before the next line of a list item, and before bold or italic Chinese text (``*`` not
-# followed by a space, which would start a list item).
-CJK_LINE_BREAK = re.compile(rf"(?<=[{CJK}])\n[ \t]*(?=[{CJK}]|\*+[^\s*])")
+# A line break next to Chinese text shows as a stray space in Jupyter and most browsers: the
+# notebooks get each Chinese paragraph's lines joined wherever the break touches a Chinese
+# character or punctuation mark (a break between Chinese and Latin text may stay: a space there
+# is normal Chinese typography, except before or after full-width punctuation).
+CJK_PUNCTUATION = "\u3000-\u303f\uff00-\uffef\u201c\u201d\u2014\u2026"
+CJK = f"\u3400-\u4dbf\u4e00-\u9fff{CJK_PUNCTUATION}"
+SOFT_BREAK = re.compile(r"(?<=\S)\n[ \t]*(?=\S)")
+STARTS_A_BLOCK = re.compile(r"[-*+] |\d+[.)] |#|>|\||```|:::|\$\$")
+
+
+def _joins(before: str, after: str) -> bool:
+    """Whether the line break between the characters ``before`` and ``after`` goes."""
+    chinese = re.compile(f"[{CJK}]")
+    punctuation = re.compile(f"[{CJK_PUNCTUATION}]")
+    if punctuation.match(before) or punctuation.match(after):
+        return True
+    if chinese.match(before) and (chinese.match(after) or after in "*_"):
+        return True  # Chinese, or Chinese in bold or italics
+    return before in "*_" and bool(chinese.match(after))
 
 
 def joined_chinese_lines(markdown: str) -> str:
-    """``markdown`` without line breaks that sit between two Chinese characters (outside fences:
-    a list item, table row, heading or quote starts with an ASCII marker, so it stays apart)."""
+    """``markdown`` without the soft line breaks that touch Chinese text (see ``_joins``), outside
+    code fences and never where the next line starts a block (a list item, heading, quote, table
+    row, formula) or the line is a heading or table row."""
+
+    def join(match: re.Match) -> str:
+        text, start, end = match.string, match.start(), match.end()
+        line = text[text.rfind("\n", 0, start) + 1 : start]
+        if STARTS_A_BLOCK.match(text, end) or line.lstrip().startswith(("#", "|")):
+            return match.group()
+        return "" if _joins(text[start - 1], text[end]) else match.group()
+
     parts = re.split(r"(^```.*?^```)", markdown, flags=re.MULTILINE | re.DOTALL)
-    return "".join(p if p.startswith("```") else CJK_LINE_BREAK.sub("", p) for p in parts)
+    return "".join(p if p.startswith("```") else SOFT_BREAK.sub(join, p) for p in parts)
 
 
 def is_imports_cell(cell: nbformat.NotebookNode) -> bool:
