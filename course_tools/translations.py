@@ -147,6 +147,18 @@ HEADING = re.compile(r"^(#{1,6})\s", re.MULTILINE)
 KEY_TERMS = re.compile(r"^##\s+Key terms\s*$", re.MULTILINE | re.IGNORECASE)
 
 
+LIST_ITEM = re.compile(r"^[ \t]*(?:\d+[.)]|[-*+])[ \t]", re.MULTILINE)
+
+
+def paragraphs(markdown: str) -> int:
+    """How many blocks separated by blank lines ``markdown`` has (a heading is one)."""
+    return len([block for block in re.split(r"\n[ \t]*\n", markdown.strip()) if block.strip()])
+
+
+def list_items(markdown: str) -> int:
+    return len(LIST_ITEM.findall(markdown))
+
+
 def emphasis(markdown: str) -> tuple[int, int]:
     """How many bold and italic spans ``markdown`` renders to (CommonMark, with tables)."""
     from markdown_it import MarkdownIt
@@ -168,7 +180,7 @@ def markup_differences(english: str, chinese: str) -> list[str]:
 
     Formulas, code, link targets and heading levels must be identical (a path to a notebook may
     point into the Chinese edition); every number of the English prose must appear in the
-    Chinese; a table keeps its number of rows.
+    Chinese; paragraphs, list items and table rows keep their number.
     """
     problems = []
     en, zh = _same_edition(english), _same_edition(chinese)
@@ -195,6 +207,9 @@ def markup_differences(english: str, chinese: str) -> list[str]:
     missing_numbers = [n for n in NUMBER.findall(en) if n not in numbers_zh]
     if missing_numbers:
         problems.append(f"numbers of the English missing: {missing_numbers[:5]}")
+    for what, count in (("paragraphs", paragraphs), ("list items", list_items)):
+        if count(english) != count(chinese):
+            problems.append(f"{what} differ: {count(english)} in the English, {count(chinese)}")
     emphasis_en, emphasis_zh = emphasis(english), emphasis(chinese)
     if emphasis_en != emphasis_zh:
         problems.append(

@@ -269,6 +269,17 @@ def test_a_translation_must_keep_formulas_code_links_and_numbers(chinese, proble
     assert (found == []) if problem is None else (problem in " ".join(found)), found
 
 
+def test_a_translation_keeps_its_paragraphs_and_list_items():
+    english = "## 3. Heads\n\nText.\n\n1. one;\n2. two."
+    assert translations.markup_differences(english, "## 3. 头\n\n正文。\n\n1. 一；\n2. 二。") == []
+    merged_heading = translations.markup_differences(
+        english, "## 3. 头\n正文。\n\n1. 一；\n2. 二。"
+    )
+    assert any("paragraphs" in p for p in merged_heading), merged_heading
+    merged_items = translations.markup_differences(english, "## 3. 头\n\n正文。\n\n1. 一；2. 二。")
+    assert any("list items" in p for p in merged_items), merged_items
+
+
 def test_a_translation_must_render_its_bold_text():
     english = "**Worked answer.** Two heads."
     assert translations.markup_differences(english, "**参考答案。** 两个头。") == []
