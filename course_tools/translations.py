@@ -488,7 +488,8 @@ def marked_messages(root: Path = ROOT) -> list[str]:
 
 
 def registered_messages() -> list[str]:
-    """Texts the exercises register (mistake messages, hints, error hints, checker summaries)."""
+    """Texts the exercises register (mistake messages, hints, error hints, checker summaries,
+    the references named in "passed" messages): stored in English, translated where shown."""
     from helpers.exercises import _registry, guidance
 
     found = []
@@ -497,8 +498,7 @@ def registered_messages() -> list[str]:
         found += [m.message for m in ex.mistakes]
         found += list(ex.hints)
         found += [hint for _fragments, hint in ex.error_hints]
-        if ex.summary:
-            found.append(ex.summary)
+        found += [text for text in (ex.summary, ex.reference) if text]
     for question_id in guidance.list_questions():
         found += list(guidance.hints_of(question_id))
     return found

@@ -37,12 +37,12 @@ How to add an exercise
    taking exactly the learner's parameters, named as in the lesson (a lambda around the
    ``helpers`` reference will do). Its parameters are the signature shown in messages
    (``fn(q, k, v) -> Tensor``; pass ``returns="bool Tensor (L, L)"`` to say more than
-   ``Tensor``), and the tests check that it passes. Mark the ``reference`` with ``tr("...")``
-   so that it is extracted for translation (checker modules are imported in English, so the
-   registry keeps the English; it is translated where it is shown). In the checker, draw every
-   random input from ``t.randn(...)`` (or ``generator=t.generator``), choose shapes where every
-   dimension differs (so a transposed answer cannot pass), compute the expected output with the
-   ``helpers`` reference, and call ``t.expect(args, expected)``; put the easiest case first::
+   ``Tensor``), and the tests check that it passes. Like mistake messages and hints, the
+   ``reference`` is registered in English and translated where it is shown. In the checker,
+   draw every random input from ``t.randn(...)`` (or ``generator=t.generator``), choose shapes
+   where every dimension differs (so a transposed answer cannot pass), compute the expected
+   output with the ``helpers`` reference, and call ``t.expect(args, expected)``; put the
+   easiest case first::
 
        import helpers
        from helpers.exercises._registry import Mistake, Tester, exercise
@@ -54,7 +54,7 @@ How to add an exercise
        @exercise(
            "attention",  # the id learners pass to check()
            solution=lambda q, k, v: helpers.scaled_dot_product_attention(q, k, v),
-           reference=tr("helpers.scaled_dot_product_attention"),  # named in messages
+           reference="helpers.scaled_dot_product_attention",  # named in messages
            mistakes=[Mistake("no_scale", "missing the 1/sqrt(d) scale: ...", _no_scale)],
        )
        def check_attention(t: Tester) -> None:

@@ -14,7 +14,6 @@ import inspect
 import math
 import pkgutil
 import re
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import Any, NoReturn
 
 import torch
 
-from helpers.exercises import diagnose, language
+from helpers.exercises import diagnose
 from helpers.exercises.language import tr
 
 DEFAULT_TIME_LIMIT = 5.0  # seconds allowed for each call of the learner's function
@@ -220,28 +219,11 @@ def _lesson_of(checker: Callable[..., Any]) -> str:
 
 
 def _load_all() -> None:
-    """Import every ``helpers.exercises.nb*`` module so that its exercises are registered.
-
-    The modules are imported in English, whatever the language is, so that a text marked with
-    ``tr(...)`` where it is registered (a prose ``reference``) stays English in the registry; it
-    is translated where it is shown.
-    """
+    """Import every ``helpers.exercises.nb*`` module so that its exercises are registered."""
     package = importlib.import_module("helpers.exercises")
-    names = [
-        f"{package.__name__}.{module.name}"
-        for module in pkgutil.iter_modules(package.__path__)
-        if module.name.startswith("nb")
-    ]
-    missing = [name for name in names if name not in sys.modules]
-    if not missing:
-        return
-    current = language.get_language()
-    language.set_language("en")
-    try:
-        for name in missing:
-            importlib.import_module(name)
-    finally:
-        language.set_language(current)
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.startswith("nb"):
+            importlib.import_module(f"{package.__name__}.{module.name}")
 
 
 def list_exercises() -> list[str]:

@@ -13,7 +13,6 @@ import torch
 
 from helpers.exercises._registry import Diagnosis, Mistake, Tester, exercise
 from helpers.exercises.guidance import question
-from helpers.exercises.language import tr
 
 
 def window_features_reference(x: torch.Tensor, h: int) -> torch.Tensor:
@@ -83,7 +82,7 @@ WINDOW_MISTAKES = (
 @exercise(
     "window_features",
     solution=window_features_reference,
-    reference=tr("the edge-replicated window x[t-h], ..., x[t+h]"),
+    reference="the edge-replicated window x[t-h], ..., x[t+h]",
     mistakes=WINDOW_MISTAKES,
     hints=(
         "Work out the positions first: row t needs the frames at t-h, ..., t+h. Build that "

@@ -159,7 +159,7 @@ def _expect_stable(t: Tester, x: torch.Tensor, dim: int, note: str) -> None:
 @exercise(
     "softmax",
     solution=lambda x, dim: helpers.softmax(x, dim=dim),
-    reference=tr("helpers.softmax"),
+    reference="helpers.softmax",
     mistakes=SOFTMAX_MISTAKES,
     hints=(
         "Three steps, each along `dim` only: shift the scores, exponentiate, divide by the sum. "
@@ -308,7 +308,7 @@ def _attention_with_scale(args, scale):
 @exercise(
     "attention",
     solution=lambda q, k, v: helpers.scaled_dot_product_attention(q, k, v),
-    reference=tr("helpers.scaled_dot_product_attention"),
+    reference="helpers.scaled_dot_product_attention",
     mistakes=ATTENTION_MISTAKES,
     hints=(
         "Three lines, as in the lesson but for L queries at once: the (L, S) score matrix, "
@@ -421,7 +421,7 @@ ADDITIVE_MISTAKES = (
 @exercise(
     "additive_score",
     solution=additive_score_reference,
-    reference=tr("helpers.AdditiveScore"),
+    reference="helpers.AdditiveScore",
     mistakes=ADDITIVE_MISTAKES,
     hints=(
         "Project first: q @ W_q is (L, h), k @ W_k is (S, h). You need the sum of *every* "

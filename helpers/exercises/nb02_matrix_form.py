@@ -16,7 +16,6 @@ import torch
 import helpers
 from helpers.exercises._registry import Diagnosis, Mistake, Tester, exercise
 from helpers.exercises.guidance import question
-from helpers.exercises.language import tr
 
 
 def attention_columns_reference(I, W_q, W_k, W_v):
@@ -160,7 +159,7 @@ ATTENTION_COLUMNS_MISTAKES = (
 @exercise(
     "attention_columns",
     solution=attention_columns_reference,
-    reference=tr("helpers.scaled_dot_product_attention (transposed to columns)"),
+    reference="helpers.scaled_dot_product_attention (transposed to columns)",
     mistakes=ATTENTION_COLUMNS_MISTAKES,
     hints=(
         "Follow the slide for each sequence I[b]: Q = W^q I, K = W^k I, V = W^v I, then "

@@ -94,7 +94,7 @@ SPLIT_HEADS_MISTAKES = (
 @exercise(
     "split_heads",
     solution=_split_seq_first_reference,
-    reference=tr("helpers.split_heads(x.transpose(0, 1), num_heads)"),
+    reference="helpers.split_heads(x.transpose(0, 1), num_heads)",
     mistakes=SPLIT_HEADS_MISTAKES,
     hints=(
         "Two moves: put the batch first, then cut the features into heads. Which axis of x is "
@@ -202,7 +202,7 @@ MERGE_HEADS_MISTAKES = (
 @exercise(
     "merge_heads",
     solution=_merge_seq_first_reference,
-    reference=tr("helpers.merge_heads(x).transpose(0, 1)"),
+    reference="helpers.merge_heads(x).transpose(0, 1)",
     mistakes=MERGE_HEADS_MISTAKES,
     returns="Tensor (seq, batch, heads * d_head)",
     hints=(
@@ -392,7 +392,7 @@ def _random_mask(t: Tester, batch: int, seq: int, empty_row: int | None) -> torc
 @exercise(
     "multi_head_attention",
     solution=_mha_reference,
-    reference=tr("split_heads -> scaled_dot_product_attention(mask) -> merge_heads -> W_o"),
+    reference="split_heads -> scaled_dot_product_attention(mask) -> merge_heads -> W_o",
     mistakes=MULTI_HEAD_MISTAKES,
     hints=(
         "Section 3's recipe with one more step before the softmax: the mask is (batch, seq, "

@@ -13,7 +13,6 @@ import torch
 import helpers
 from helpers.exercises._registry import Diagnosis, Mistake, Tester, exercise
 from helpers.exercises.guidance import question
-from helpers.exercises.language import tr
 
 
 def _encoding(
@@ -121,7 +120,7 @@ SINUSOIDAL_MISTAKES = (
 @exercise(
     "sinusoidal_encoding",
     solution=lambda n_positions, d_model: helpers.sinusoidal_encoding(n_positions, d_model),
-    reference=tr("helpers.sinusoidal_encoding"),
+    reference="helpers.sinusoidal_encoding",
     mistakes=SINUSOIDAL_MISTAKES,
     hints=(
         "Build two broadcastable pieces: a column of positions p, shape (n_positions, 1), and a "
@@ -238,7 +237,7 @@ RELATIVE_ROTATION_MISTAKES = (
 @exercise(
     "relative_rotation",
     solution=relative_rotation_reference,
-    reference=tr("the rotation block [[cos(kw), -sin(kw)], [sin(kw), cos(kw)]]"),
+    reference="the rotation block [[cos(kw), -sin(kw)], [sin(kw), cos(kw)]]",
     mistakes=RELATIVE_ROTATION_MISTAKES,
     hints=(
         "Write the two angle-addition formulas of section 6 for sin((p+k)w) and cos((p+k)w). "

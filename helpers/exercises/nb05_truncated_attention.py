@@ -142,7 +142,7 @@ LOCAL_MASK_MISTAKES = (
     "local_mask",
     solution=lambda L, left, right: helpers.local_mask(L, left, right),
     returns="bool Tensor (L, L)",
-    reference=tr("helpers.local_mask"),
+    reference="helpers.local_mask",
     mistakes=LOCAL_MASK_MISTAKES,
     hints=(
         "Make two index tensors that broadcast: the query index i as a column, shape (L, 1), "
@@ -252,7 +252,7 @@ RECEPTIVE_FIELD_MISTAKES = (
     "receptive_field",
     solution=lambda L, left, right, n_layers: measured_receptive_field(L, left, right, n_layers),
     returns="bool Tensor (L, L)",
-    reference=tr("the measured Jacobian pattern of stacked local-attention layers"),
+    reference="the measured Jacobian pattern of stacked local-attention layers",
     mistakes=RECEPTIVE_FIELD_MISTAKES,
     hints=(
         "Start from one layer: output frame i depends on input frames i - left ... i + right "

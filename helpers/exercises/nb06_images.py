@@ -17,7 +17,6 @@ import torch.nn.functional as F
 import helpers
 from helpers.exercises._registry import Diagnosis, Mistake, Tester, exercise
 from helpers.exercises.guidance import question
-from helpers.exercises.language import tr
 
 # --------------------------------------------------------------------------- patch_tokens
 
@@ -122,7 +121,7 @@ PATCH_TOKENS_MISTAKES = (
     "patch_tokens",
     solution=lambda images, patch_size: helpers.image_to_patches(images, patch_size),
     returns="Tensor (B, H/p * W/p, C * p * p)",
-    reference=tr("helpers.image_to_patches"),
+    reference="helpers.image_to_patches",
     mistakes=PATCH_TOKENS_MISTAKES,
     hints=(
         "It is the permute-then-reshape of section 1, with two more axes: first cut H into "

@@ -15,7 +15,6 @@ import torch
 import helpers
 from helpers.exercises._registry import Diagnosis, Mistake, Tester, exercise
 from helpers.exercises.guidance import question
-from helpers.exercises.language import tr
 
 
 def head_attention_reference(center, height, width, padding, alpha):
@@ -162,7 +161,7 @@ HEAD_ATTENTION_MISTAKES = (
 @exercise(
     "conv_head_attention",
     solution=head_attention_reference,
-    reference=tr("helpers.ConvAsSelfAttention(...).position_weights"),
+    reference="helpers.ConvAsSelfAttention(...).position_weights",
     mistakes=HEAD_ATTENTION_MISTAKES,
     hints=(
         "Number the pixels row by row: query (i, j) of the image and key (r, c) of the padded "

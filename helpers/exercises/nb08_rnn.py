@@ -233,7 +233,7 @@ def _expect_birnn(t: Tester, args: tuple, expected: torch.Tensor) -> None:
     "bidirectional_rnn",
     solution=bidirectional_rnn_reference,
     returns="Tensor (seq, 2*d_h)",
-    reference=tr("torch.nn.RNN(bidirectional=True)"),
+    reference="torch.nn.RNN(bidirectional=True)",
     mistakes=BIRNN_MISTAKES,
     hints=(
         "Write one loop per direction, each starting from h = zeros(d_h): the first loop goes "

@@ -160,7 +160,7 @@ def _check_finite_rows(t: Tester, args, note: str | None, extreme: bool) -> None
 @exercise(
     "edge_softmax",
     solution=lambda scores, adjacency: helpers.softmax(scores, dim=-1, mask=adjacency),
-    reference=tr("helpers.softmax(scores, dim=-1, mask=adjacency)"),
+    reference="helpers.softmax(scores, dim=-1, mask=adjacency)",
     mistakes=EDGE_SOFTMAX_MISTAKES,
     hints=(
         "Start from the lesson's two lines (mask the non-edges with -inf, softmax over dim=-1): "
@@ -269,7 +269,7 @@ GAT_EDGE_MISTAKES = (
     solution=lambda z, a_self, a_neighbor, edges: _edge_scores_with(
         z, a_self, a_neighbor, edges, 0.2
     ),
-    reference=tr("helpers.gat_scores(z, a_self, a_neighbor)[edges[:, 0], edges[:, 1]]"),
+    reference="helpers.gat_scores(z, a_self, a_neighbor)[edges[:, 0], edges[:, 1]]",
     mistakes=GAT_EDGE_MISTAKES,
     returns="Tensor (E,)",
     hints=(

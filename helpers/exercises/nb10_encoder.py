@@ -134,7 +134,7 @@ def _make_block(d_model: int, num_heads: int, d_ff: int, norm_first: bool, seed:
     solution=lambda x, src_key_padding_mask, block: encoder_seq_first_reference(
         x, src_key_padding_mask, block
     ),
-    reference=tr("nn.TransformerEncoderLayer(batch_first=False) with the block's weights"),
+    reference="nn.TransformerEncoderLayer(batch_first=False) with the block's weights",
     mistakes=ENCODER_MISTAKES,
     returns="Tensor (seq, batch, d_model)",
     hints=(
@@ -368,7 +368,7 @@ def _check_memory(t: Tester) -> None:
 @exercise(
     "chunked_attention",
     solution=lambda q, k, v, chunk_size: helpers.chunked_attention(q, k, v, chunk_size),
-    reference=tr("helpers.chunked_attention"),
+    reference="helpers.chunked_attention",
     mistakes=CHUNKED_MISTAKES,
     hints=(
         "Follow section 6's merge of two blocks, but merge each new chunk into a running "
