@@ -39,6 +39,7 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -159,11 +160,16 @@ def list_items(markdown: str) -> int:
     return len(LIST_ITEM.findall(markdown))
 
 
+@cache
+def _commonmark():
+    from markdown_it import MarkdownIt  # only the checks need it (the dev extra)
+
+    return MarkdownIt("commonmark").enable("table")
+
+
 def emphasis(markdown: str) -> tuple[int, int]:
     """How many bold and italic spans ``markdown`` renders to (CommonMark, with tables)."""
-    from markdown_it import MarkdownIt
-
-    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    tokens = _commonmark().parse(markdown)
     inline = [child for t in tokens for child in (t.children or [])]
     return (
         sum(t.type == "strong_open" for t in inline),
@@ -240,14 +246,18 @@ def _text_of(po: polib.POFile) -> str:
     return po.__unicode__()
 
 
-def save(po: polib.POFile, path: Path) -> bool:
-    """Write ``po`` to ``path`` unless it is unchanged; True when written."""
-    text = _text_of(po)
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` unless the file already holds it; True when written."""
     if path.exists() and path.read_text("utf-8") == text:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, "utf-8")
     return True
+
+
+def save(po: polib.POFile, path: Path) -> bool:
+    """Write ``po`` to ``path`` unless it is unchanged; True when written."""
+    return write_if_changed(path, _text_of(po))
 
 
 # --------------------------------------------------------------------------- notebook sources
@@ -297,15 +307,17 @@ SOFT_BREAK = re.compile(r"(?<=\S)\n[ \t]*(?=\S)")
 STARTS_A_BLOCK = re.compile(r"[-*+] |\d+[.)] |#|>|\||```|:::|\$\$")
 
 
+CHINESE_CHARACTER = re.compile(f"[{CJK}]")
+CHINESE_PUNCTUATION = re.compile(f"[{CJK_PUNCTUATION}]")
+
+
 def _joins(before: str, after: str) -> bool:
     """Whether the line break between the characters ``before`` and ``after`` goes."""
-    chinese = re.compile(f"[{CJK}]")
-    punctuation = re.compile(f"[{CJK_PUNCTUATION}]")
-    if punctuation.match(before) or punctuation.match(after):
+    if CHINESE_PUNCTUATION.match(before) or CHINESE_PUNCTUATION.match(after):
         return True
-    if chinese.match(before) and (chinese.match(after) or after in "*_"):
+    if CHINESE_CHARACTER.match(before) and (CHINESE_CHARACTER.match(after) or after in "*_"):
         return True  # Chinese, or Chinese in bold or italics
-    return before in "*_" and bool(chinese.match(after))
+    return before in "*_" and bool(CHINESE_CHARACTER.match(after))
 
 
 def joined_chinese_lines(markdown: str) -> str:
@@ -543,11 +555,7 @@ def update(root: Path = ROOT) -> list[Path]:
 
 def write_compiled(root: Path = ROOT) -> list[Path]:
     target = Path(root) / COMPILED_MESSAGES
-    text = compiled_messages(root)
-    if target.exists() and target.read_text("utf-8") == text:
-        return []
-    target.write_text(text, "utf-8")
-    return [target]
+    return [target] if write_if_changed(target, compiled_messages(root)) else []
 
 
 def out_of_date(root: Path = ROOT) -> list[str]:
